@@ -1,0 +1,300 @@
+"""Rating: tallies and judgements in, explained unit results out.
+
+This module holds the aggregation the rulebook declares (lowest key question per standard,
+score sums, counts) and asks `decide` for every banding decision. Decisions are made in bulk
+over the distinct inputs of all units at once, so a corpus costs little more than one unit, and
+every path (one unit, a corpus, resamples) uses the same compiled rules.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import pandas as pd
+
+from . import explain
+from .decide import CompiledRulebook, KeyQuestionInput, OverallInput, compile_rulebook, compared_percentage
+from .errors import InputError
+from .evidence import Judgements
+from .results import (
+    Decision,
+    KeyQuestionResult,
+    Margin,
+    OverallResult,
+    StandardResult,
+    UnitResult,
+)
+from .rulebook import NOT_INSPECTED, Rulebook, Standard
+
+
+@dataclass(frozen=True)
+class _Tally:
+    sufficient: int
+    insufficient: int
+    not_applicable: int
+
+    @property
+    def applicable(self) -> int:
+        return self.sufficient + self.insufficient
+
+
+def rate_tallies(tallies: pd.DataFrame, rulebook: Rulebook, judgements: Judgements | None = None, *,
+                 allow_partial: bool = False, units: Sequence[str] | None = None) -> tuple[UnitResult, ...]:
+    """Rate every unit in a tally table (see `tally.TALLY_COLUMNS`)."""
+    compiled = compile_rulebook(rulebook)
+    by_unit: dict[str, dict[str, _Tally]] = {}
+    for unit, kq, s, i, na in tallies[["unit", "key_question", "sufficient", "insufficient", "not_applicable"]].itertuples(index=False):
+        by_unit.setdefault(unit, {})[kq] = _Tally(int(s), int(i), int(na))
+    if units is not None:
+        by_unit.update({u: {} for u in units if u not in by_unit})
+    minimum = rulebook.policies.minimum_applicable.value
+
+    # 1. Key-question bands for every distinct (sufficient, applicable) pair, in one batch.
+    pairs = sorted({(t.sufficient, t.applicable) for kqs in by_unit.values() for t in kqs.values()
+                    if t.applicable >= minimum})
+    bands = _KeyQuestionBands(compiled, pairs)
+
+    # 2. Standards per unit.
+    unit_standards: dict[str, list[StandardResult]] = {}
+    missing: dict[str, list[str]] = {}
+    for unit, kqs in by_unit.items():
+        given = judgements.for_unit(unit) if judgements else {}
+        results = []
+        for std in rulebook.standards:
+            if std.rated_by == "judgement":
+                results.append(_judgement_standard(rulebook, unit, std, given.get(std.id)))
+            else:
+                results.append(_case_standard(rulebook, bands, unit, std, kqs))
+        unit_standards[unit] = results
+        missing[unit] = [s.id for s in results if s.decision.table == "missing_judgement"]
+
+    # 3. Overall bands and limits for every distinct input, in one batch.
+    overall_inputs = {u: compiled.overall_input({s.id: s.rating for s in stds if s.rated})
+                      for u, stds in unit_standards.items()}
+    overall = _OverallBands(compiled, [i for u, i in overall_inputs.items() if i.scored])
+    out = []
+    for unit, stds in unit_standards.items():
+        out.append(UnitResult(unit, tuple(stds), _overall(rulebook, overall, unit, stds, overall_inputs[unit],
+                                                          missing[unit], allow_partial)))
+    return tuple(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Key questions and standards
+
+
+class _KeyQuestionBands:
+    """Bands of the needed (sufficient, applicable) pairs, with margins from the same rules."""
+
+    def __init__(self, compiled: CompiledRulebook, pairs: Iterable[tuple[int, int]]):
+        self.compiled = compiled
+        self.rulebook = compiled.rulebook
+        pairs = list(pairs)
+        # Every s' in 0..a for each applicable count a: what margins need, decided in one batch.
+        self.grid = sorted({(s, a) for _, a in pairs for s in range(a + 1)})
+        outcomes = compiled.band([KeyQuestionInput(s, a) for s, a in self.grid])
+        self.outcome = dict(zip(self.grid, outcomes))
+
+    def rank(self, s: int, a: int) -> int:
+        return self.rulebook.rank(self.outcome[(s, a)].row.then)
+
+    def margins(self, s: int, a: int) -> tuple[Margin | None, Margin | None]:
+        here = self.rank(s, a)
+        up = next((Margin(self.outcome[(s + k, a)].row.then, k) for k in range(1, a - s + 1)
+                   if self.rank(s + k, a) > here), None)
+        down = next((Margin(self.outcome[(s - k, a)].row.then, k) for k in range(1, s + 1)
+                     if self.rank(s - k, a) < here), None)
+        return up, down
+
+    def cases_to_drop_below(self, s: int, a: int, rank: int) -> int | None:
+        return next((k for k in range(0, s + 1) if self.rank(s - k, a) < rank), None)
+
+
+def _key_question(rulebook: Rulebook, bands: _KeyQuestionBands, unit: str, std: Standard, kq_id: str,
+                  text: str, t: _Tally) -> KeyQuestionResult:
+    subject = {"unit": unit, "standard": std.id, "key_question": kq_id}
+    inputs = {"sufficient": t.sufficient, "insufficient": t.insufficient, "not_applicable": t.not_applicable,
+              "applicable": t.applicable}
+    minimum = rulebook.policies.minimum_applicable.value
+    if t.applicable < minimum:
+        policy = rulebook.policies.no_applicable_cases
+        few = "no applicable cases" if t.applicable == 0 else f"only {t.applicable} applicable case(s), fewer than the minimum {minimum}"
+        then = ("the standard is rated on its other key questions" if policy.value == "skip_key_question"
+                else "so the standard is not rated")
+        decision = Decision(subject, "no_applicable_cases", None, None, {**inputs, "pct": None},
+                            f"{few}: not rated ({policy.value}); {then}", policy.provenance)
+        return KeyQuestionResult(kq_id, text, t.sufficient, t.insufficient, t.not_applicable, None, None, decision)
+    pct = 100 * t.sufficient / t.applicable
+    rounding = rulebook.policies.rounding.value
+    compared = compared_percentage(t.sufficient, t.applicable, rounding)
+    outcome = bands.outcome[(t.sufficient, t.applicable)]
+    up, down = bands.margins(t.sufficient, t.applicable)
+    table = bands.compiled.key_question_bands
+    decision = Decision(
+        subject, "key_question_bands", outcome.rule, outcome.row.then,
+        {**inputs, "pct": round(pct, 4), "pct_compared": round(compared, 4), "rounding": rounding},
+        explain.key_question_because(t.sufficient, t.applicable, t.not_applicable, pct, compared, rounding, outcome.row),
+        table.provenance_of(outcome.row), outcome.matched, up, down,
+    )
+    return KeyQuestionResult(kq_id, text, t.sufficient, t.insufficient, t.not_applicable, pct, outcome.row.then, decision)
+
+
+def _case_standard(rulebook: Rulebook, bands: _KeyQuestionBands, unit: str, std: Standard,
+                   tallies: dict[str, _Tally]) -> StandardResult:
+    domain = rulebook.domain_of[std.id].domain
+    subject = {"unit": unit, "standard": std.id}
+    score_of = rulebook.score
+    present = [kq for kq in std.key_questions if kq.id in tallies]
+    if not present:
+        decision = Decision(subject, "not_inspected", None, NOT_INSPECTED, {},
+                            "no case evidence for any of its key questions "
+                            f"({', '.join(kq.id for kq in std.key_questions)}): not inspected, "
+                            "so it leaves the score and the maximum", None)
+        return StandardResult(std.id, std.name, domain, "cases", std.scored, NOT_INSPECTED, None, (), None, decision)
+    if len(present) != len(std.key_questions):
+        missing = [kq.id for kq in std.key_questions if kq.id not in tallies]
+        raise InputError(f"unit {unit!r}: standard {std.id} {std.name} has evidence for some key questions "
+                         f"but not {', '.join(missing)}; give all its key questions or none")
+    kqs = tuple(_key_question(rulebook, bands, unit, std, kq.id, kq.text, tallies[kq.id]) for kq in present)
+    rated = [k for k in kqs if k.rating is not None]
+    skipped = [k.id for k in kqs if k.rating is None]
+    policy = rulebook.policies
+    if not rated or (skipped and policy.no_applicable_cases.value == "standard_not_rated"):
+        decision = Decision(subject, "no_applicable_cases", None, NOT_INSPECTED, {"not_rated": skipped},
+                            f"key question(s) {', '.join(skipped)} had too few applicable cases "
+                            f"({policy.no_applicable_cases.value}): the standard is not rated",
+                            policy.no_applicable_cases.provenance)
+        return StandardResult(std.id, std.name, domain, "cases", std.scored, NOT_INSPECTED, None, kqs, None, decision)
+    # combine_key_questions: lowest (the only policy the schema admits); ties go to the first.
+    deciding = min(rated, key=lambda k: rulebook.rank(k.rating))
+    rating = deciding.rating
+    rank = rulebook.rank(rating)
+    up = _standard_margin_up(rulebook, bands, rated, rank)
+    drops = [bands.cases_to_drop_below(k.sufficient, k.applicable, rank) for k in rated]
+    drops = [d for d in drops if d is not None]
+    down = Margin(rulebook.ratings[rank - 1], min(drops)) if drops and rank > 0 else None
+    others = [(k.id, k.rating) for k in rated if k is not deciding]
+    decision = Decision(
+        subject, "combine_key_questions", policy.combine_key_questions.value, rating,
+        {"key_questions": {k.id: k.rating for k in kqs}},
+        explain.lowest_because(rulebook, deciding.id, rating, others, skipped),
+        policy.combine_key_questions.provenance, (), up, down,
+    )
+    return StandardResult(std.id, std.name, domain, "cases", std.scored, rating,
+                          score_of(rating) if std.scored else None, kqs, deciding.id, decision)
+
+
+def _standard_margin_up(rulebook: Rulebook, bands: _KeyQuestionBands, rated: list[KeyQuestionResult],
+                        rank: int) -> Margin | None:
+    """Cases to lift every key question at the standard's band up one band."""
+    total = 0
+    for k in rated:
+        if rulebook.rank(k.rating) == rank:
+            up = k.decision.margin_up
+            if up is None:
+                return None
+            total += up.amount
+    new_rank = min(rulebook.rank(k.decision.margin_up.to) if rulebook.rank(k.rating) == rank else rulebook.rank(k.rating)
+                   for k in rated)
+    return Margin(rulebook.ratings[new_rank], total)
+
+
+def _judgement_standard(rulebook: Rulebook, unit: str, std: Standard, judgement) -> StandardResult:
+    domain = rulebook.domain_of[std.id].domain
+    subject = {"unit": unit, "standard": std.id}
+    if judgement is None:
+        decision = Decision(subject, "missing_judgement", None, None, {},
+                            "rated by inspectors' judgement, but no judgement was given (see --judgements)", std.provenance)
+        return StandardResult(std.id, std.name, domain, "judgement", std.scored, None, None, (), None, decision)
+    reason = f": {judgement.reason}" if judgement.reason else ""
+    inputs = {"file": judgement.source, "row": judgement.row}
+    if judgement.rating == NOT_INSPECTED:
+        decision = Decision(subject, "not_inspected", None, NOT_INSPECTED, inputs,
+                            f"judged not inspected ({judgement.source} row {judgement.row}){reason}; "
+                            "it leaves the score and the maximum", std.provenance)
+        return StandardResult(std.id, std.name, domain, "judgement", std.scored, NOT_INSPECTED, None, (), None,
+                              decision, judgement.reason)
+    decision = Decision(subject, "judgement", None, judgement.rating, inputs,
+                        f"rated {judgement.rating} by inspectors' judgement ({judgement.source} row {judgement.row}){reason}",
+                        std.provenance)
+    score = rulebook.score(judgement.rating) if std.scored else None
+    return StandardResult(std.id, std.name, domain, "judgement", std.scored, judgement.rating, score, (), None,
+                          decision, judgement.reason)
+
+
+# ---------------------------------------------------------------------------------------------
+# Overall
+
+
+class _OverallBands:
+    """Final overall ratings (band, then limits) for every score a unit's inputs could take."""
+
+    def __init__(self, compiled: CompiledRulebook, inputs: Iterable[OverallInput]):
+        self.compiled = compiled
+        rb = compiled.rulebook
+        top = rb.max_standard_score
+        grid = sorted({OverallInput(s, i.scored, i.counts) for i in inputs for s in range(top * i.scored + 1)},
+                      key=lambda i: (i.scored, i.counts, i.score))
+        bands = compiled.overall(grid)
+        limits = compiled.limit(grid)
+        self.band = dict(zip(grid, bands))
+        self.limit = dict(zip(grid, limits))
+
+    def final(self, i: OverallInput) -> str:
+        rb = self.compiled.rulebook
+        rating = self.band[i].row.then
+        cap = self.limit[i].row
+        if cap is not None and rb.rank(cap.cap) < rb.rank(rating):
+            return cap.cap
+        return rating
+
+    def margins(self, i: OverallInput) -> tuple[Margin | None, Margin | None]:
+        rb = self.compiled.rulebook
+        here = rb.rank(self.final(i))
+        top = rb.max_standard_score * i.scored
+
+        def at(score: int) -> str:
+            return self.final(OverallInput(score, i.scored, i.counts))
+
+        up = next((Margin(at(i.score + k), k) for k in range(1, top - i.score + 1) if rb.rank(at(i.score + k)) > here), None)
+        down = next((Margin(at(i.score - k), k) for k in range(1, i.score + 1) if rb.rank(at(i.score - k)) < here), None)
+        return up, down
+
+
+def _overall(rulebook: Rulebook, overall: _OverallBands, unit: str, stds: list[StandardResult], inputs: OverallInput,
+             missing: list[str], allow_partial: bool) -> OverallResult:
+    subject = {"unit": unit}
+    max_score = rulebook.max_standard_score * inputs.scored
+    fact = {"score": inputs.score, "max_score": max_score, "scored_standards": inputs.scored,
+            "counts": list(inputs.counts)}
+    scored_ids = [s.id for s in stds if s.scored and s.rated]
+    if missing and not allow_partial:
+        decision = Decision(subject, "missing_judgement", None, None, fact,
+                            f"no overall rating: judgement standard(s) {', '.join(missing)} have no rating; give them with "
+                            "--judgements, or use --allow-partial to rate the rest (labelled partial)", None)
+        return OverallResult(None, inputs.score, max_score, inputs.scored, "incomplete", tuple(missing), decision)
+    if inputs.scored == 0:
+        decision = Decision(subject, "not_rated", None, None, fact, "no scored standard was rated", None)
+        return OverallResult(None, 0, 0, 0, "not rated", tuple(missing), decision)
+    bands = overall.compiled.overall_bands
+    band = overall.band[inputs]
+    up, down = overall.margins(inputs)
+    because = explain.overall_because(inputs.score, max_score, inputs.scored, band.rule,
+                                      explain.aggregate_row_text(band.row), band.row.then, scored_ids)
+    status = "partial" if missing else "rated"
+    if missing:
+        because += f"; PARTIAL: judgement standard(s) {', '.join(missing)} missing"
+    decision = Decision(subject, "overall.bands", band.rule, band.row.then, fact, because,
+                        bands.provenance_of(band.row), band.matched, up, down, "points")
+    limit_decision = None
+    final = overall.final(inputs)
+    cap = overall.limit[inputs]
+    if cap.row is not None:
+        applied = final != band.row.then
+        limit_decision = Decision(
+            subject, "overall.limits", cap.rule, final, fact,
+            f"limit {cap.rule} ({cap.row.description}: {explain.aggregate_row_text(cap.row)}) "
+            + (f"caps the rating at {cap.row.cap}" if applied else f"matches, but {band.row.then} is already at or below {cap.row.cap}"),
+            overall.compiled.limits.provenance_of(cap.row), cap.matched,
+        )
+    return OverallResult(final, inputs.score, max_score, inputs.scored, status, tuple(missing), decision, limit_decision)
