@@ -484,3 +484,77 @@ def _check_aggregate_rows(rb: Rulebook, rows, base: tuple, outcome_key: str) -> 
             for j, sid in enumerate(cond.standards or ()):
                 if sid not in rb.standards_by_id:
                     yield base + (i, "counts", ci, "standards", j), f"no standard with id {sid!r}"
+
+
+# ---------------------------------------------------------------------------------------------
+# What-if overrides: `--set PATH=VALUE`
+
+
+def with_overrides(rulebook: Rulebook, assignments: list[str] | tuple[str, ...]) -> Rulebook:
+    """A copy of the rulebook with values replaced, validated like a file.
+
+    PATH is a dotted key path; list items are addressed by index (`rows[1]`) or, for lists of
+    things with ids, by id (`rows[kq-good]`). VALUE is read as a YAML scalar or flow value
+    (`70`, `Good`, `[Inadequate]`, `{grade: uncertain, source: x}`, `null`).
+    Example: `key_question_bands.rows[kq-good].min=70`.
+    """
+    if not assignments:
+        return rulebook
+    data = rulebook.model_dump(mode="json", by_alias=True, exclude_none=True)
+    for assignment in assignments:
+        path, sep, value = assignment.partition("=")
+        if not sep or not path.strip():
+            raise RulebookError(f"--set {assignment!r}: expected PATH=VALUE, e.g. key_question_bands.rows[kq-good].min=70")
+        _assign(data, path.strip(), _parse_value(value.strip(), assignment), assignment)
+    label = f"{rulebook.id} with {'; '.join(assignments)}"
+    return rulebook_from_mapping(data, f"<{label}>")
+
+
+def _parse_value(text: str, assignment: str) -> Any:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        return YAML(typ="safe", pure=True).load(text) if text else ""
+    except YAMLError as exc:
+        raise RulebookError(f"--set {assignment!r}: cannot read the value: {exc}") from None
+
+
+def _parse_path(path: str) -> list[str | int]:
+    import re
+
+    parts: list[str | int] = []
+    for token in re.findall(r"[^.\[\]]+|\[[^\]]*\]", path):
+        if token.startswith("["):
+            inner = token[1:-1]
+            parts.append(int(inner) if inner.lstrip("-").isdigit() else inner)
+        else:
+            parts.append(token)
+    return parts
+
+
+def _assign(data: Any, path: str, value: Any, assignment: str) -> None:
+    parts = _parse_path(path)
+    node = data
+    for depth, part in enumerate(parts):
+        last = depth == len(parts) - 1
+        where = ".".join(str(p) for p in parts[: depth + 1])
+        if isinstance(node, list):
+            if isinstance(part, str):
+                index = next((i for i, item in enumerate(node) if isinstance(item, dict) and item.get("id") == part), None)
+                if index is None:
+                    raise RulebookError(f"--set {assignment!r}: no item with id {part!r} at {where}")
+                part = index
+            if not -len(node) <= part < len(node):
+                raise RulebookError(f"--set {assignment!r}: index {part} out of range at {where}")
+        elif isinstance(node, dict):
+            if not isinstance(part, str):
+                raise RulebookError(f"--set {assignment!r}: {where} is a mapping, not a list")
+            if not last and part not in node:
+                raise RulebookError(f"--set {assignment!r}: no key {part!r} at {where}")
+        else:
+            raise RulebookError(f"--set {assignment!r}: cannot go inside a value at {where}")
+        if last:
+            node[part] = value
+        else:
+            node = node[part]
