@@ -66,7 +66,8 @@ def rate_tallies(tallies: pd.DataFrame, rulebook: Rulebook, judgements: Judgemen
             else:
                 results.append(_case_standard(rulebook, bands, unit, std, kqs))
         unit_standards[unit] = results
-        missing[unit] = [s.id for s in results if s.decision.table == "missing_judgement"]
+        # A missing judgement blocks the overall rating only if the standard counts towards it.
+        missing[unit] = [s.id for s in results if s.decision.table == "missing_judgement" and s.scored]
 
     # 3. Overall bands and limits for every distinct input, in one batch.
     overall_inputs = {u: compiled.overall_input({s.id: s.rating for s in stds if s.rated})
@@ -94,9 +95,11 @@ class _KeyQuestionBands:
         self.grid = sorted({(s, a) for _, a in pairs for s in range(a + 1)})
         outcomes = compiled.band([KeyQuestionInput(s, a) for s, a in self.grid])
         self.outcome = dict(zip(self.grid, outcomes))
+        rank_of = {r: i for i, r in enumerate(self.rulebook.ratings)}
+        self._rank = {key: rank_of[o.row.then] for key, o in self.outcome.items()}  # margins ask often
 
     def rank(self, s: int, a: int) -> int:
-        return self.rulebook.rank(self.outcome[(s, a)].row.then)
+        return self._rank[(s, a)]
 
     def margins(self, s: int, a: int) -> tuple[Margin | None, Margin | None]:
         here = self.rank(s, a)

@@ -93,8 +93,9 @@ def explanation_lines(u: UnitResult, markdown: bool = False) -> list[str]:
             d = kq.decision
             margin = ""
             if kq.rating is not None:
-                margin = (f"; {_margin(d.margin_up, 'cases', '+')} sufficient to go up, "
-                          f"{_margin(d.margin_down, 'cases', '-')} to go down")
+                up = _margin(d.margin_up, "cases", "+") if d.margin_up else "none reachable"
+                down = _margin(d.margin_down, "cases", "-") if d.margin_down else "none reachable"
+                margin = f"; up: {up}; down: {down}"
             lines.append(f"{sub}{kq.id}: {d.because}{margin}{_grade(d)}")
     o = u.overall
     lines.append(f"{bullet}Overall: {_overall_line(u)}. {o.decision.because}{_grade(o.decision)}")

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from .rulebook import Provenance
+from .rulebook import NOT_INSPECTED, Provenance
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ class StandardResult:
 
     @property
     def rated(self) -> bool:
-        return self.decision.outcome is not None and self.decision.table not in ("not_inspected", "missing_judgement")
+        return self.rating not in (None, NOT_INSPECTED)  # not missing, not inspected, not left unrated
 
     def to_dict(self) -> dict:
         return {
