@@ -184,6 +184,17 @@ class DecisionTable:
             results.append(self._apply_hit_policy(rows, fact, describe))
         return results
 
+    def matching(self, facts: Sequence[dict[str, int]]) -> list[tuple]:
+        """Every row each fact matches, in table order, before the hit policy (for `rate check-rules`)."""
+        return [tuple(self._by_name[n] for n in names) for names in rule_engine.match(self.ruleset, facts)]
+
+    def choose(self, rows: Sequence):
+        """The row the hit policy picks among rows matched by one input; None on a gap or a 'unique' overlap."""
+        try:
+            return self._apply_hit_policy(list(rows), {}, None).row
+        except DecisionTableError:
+            return None
+
     def _apply_hit_policy(self, rows: list, fact: dict, describe) -> Outcome:
         ids = tuple(r.id for r in rows)
         if not rows:
