@@ -19,71 +19,132 @@ from .evidence import (
     BlankPolicy,
     CaseEvidence,
     Judgements,
+    _cases_from_table,
     cases_from_frame,
     judgements_from_frame,
-    read_cases,
     read_judgements,
 )
 from .rate import rate_tallies
 from .results import RatingReport, RulebookStamp
-from .rulebook import DEFAULT_RULEBOOK, LoadedRulebook, Rulebook, load_rulebook_file, resolve_rulebook_path
+from .rulebook import DEFAULT_RULEBOOK, LoadedRulebook, Rulebook, load_rulebook_file, resolve_rulebook_path, with_overrides
+from .sources import read_table, sheet_locations
+from .tallies_input import TallyEvidence, is_tally_header, tallies_from_frame, tallies_from_table
 from .tally import tally
 
+Evidence = CaseEvidence | TallyEvidence
 
 
-def get_rulebook(rules: Rulebook | LoadedRulebook | str | Path = DEFAULT_RULEBOOK) -> LoadedRulebook:
-    """A rulebook from an object, a file path, or the id of a shipped rulebook."""
+def get_rulebook(rules: Rulebook | LoadedRulebook | str | Path = DEFAULT_RULEBOOK,
+                 overrides: Sequence[str] = ()) -> LoadedRulebook:
+    """A rulebook from an object, a file path, or the id of a shipped rulebook.
+
+    `overrides` are `PATH=VALUE` what-ifs (see `rulebook.with_overrides`); the result's
+    `rulebook.sha256` is the hash of the overridden content.
+    """
     if isinstance(rules, LoadedRulebook):
-        return rules
-    if isinstance(rules, Rulebook):
-        return LoadedRulebook(rules, None, None)
-    return load_rulebook_file(resolve_rulebook_path(rules))
+        loaded = rules
+    elif isinstance(rules, Rulebook):
+        loaded = LoadedRulebook(rules, None, None)
+    else:
+        loaded = load_rulebook_file(resolve_rulebook_path(rules))
+    if overrides:
+        loaded = LoadedRulebook(with_overrides(loaded.rulebook, list(overrides)), loaded.path, loaded.file_sha256)
+    return loaded
 
 
 def load_cases(cases: pd.DataFrame | str | Path, rulebook: Rulebook, *, unit: str | None = None,
-               blank: BlankPolicy = "error", ignore_columns: Sequence[str] = ()) -> CaseEvidence:
-    if isinstance(cases, pd.DataFrame):
-        return cases_from_frame(cases, rulebook, unit=unit, blank=blank, ignore_columns=tuple(ignore_columns))
-    return read_cases(cases, rulebook, unit=unit, blank=blank, ignore_columns=tuple(ignore_columns))
+               blank: BlankPolicy = "error", ignore_columns: Sequence[str] = (), sheet: str | None = None) -> CaseEvidence:
+    """Case evidence (one row per case). A tally file is refused with a clear error: callers that
+    accept tallies as well use `load_evidence`."""
+    evidence = load_evidence(cases, rulebook, unit=unit, blank=blank, ignore_columns=ignore_columns, sheet=sheet)
+    if isinstance(evidence, TallyEvidence):
+        raise InputError(f"{evidence.source}: this is a tally file (it has a 'key_question' column), but this "
+                         "command needs case rows (a 'case_id' column); rate pdu, rate diff and rate test take tallies")
+    return evidence
 
 
-def load_judgements(judgements: pd.DataFrame | str | Path | Judgements | None, rulebook: Rulebook) -> Judgements | None:
+def load_evidence(evidence: pd.DataFrame | str | Path, rulebook: Rulebook, *, unit: str | None = None,
+                  blank: BlankPolicy = "error", ignore_columns: Sequence[str] = (),
+                  sheet: str | None = None) -> Evidence:
+    """A case file or a tally file, told apart by the header (a tally file has `key_question`).
+
+    Case files: one row per case (see `evidence`). Tally files: one row per unit and key
+    question with `sufficient` and `applicable` counts (see `tallies_input`).
+    """
+    ignore = tuple(ignore_columns)
+    if isinstance(evidence, pd.DataFrame):
+        if is_tally_header(evidence.columns):
+            _no_blank_policy(blank, "<tallies DataFrame>")
+            return tallies_from_frame(evidence, rulebook, unit=unit, ignore_columns=ignore)
+        return cases_from_frame(evidence, rulebook, unit=unit, blank=blank, ignore_columns=ignore)
+    table = read_table(evidence, "case", sheet=sheet)
+    default_unit = unit or Path(evidence).stem
+    with sheet_locations(table):
+        if is_tally_header(table.cells.columns):
+            _no_blank_policy(blank, table.source)
+            return tallies_from_table(table, rulebook, unit=unit, default_unit=default_unit, ignore_columns=ignore)
+        return _cases_from_table(table, rulebook, unit, default_unit, blank, ignore)
+
+
+def _no_blank_policy(blank: str, source: str) -> None:
+    if blank != "error":
+        raise InputError(f"{source}: --blank {blank} applies to case answers; this is a tally file, "
+                         "where a blank count is always an error")
+
+
+def evidence_tallies(evidence: Evidence) -> pd.DataFrame:
+    """The tally table of validated evidence (see `tally.TALLY_COLUMNS`)."""
+    return evidence.tallies if isinstance(evidence, TallyEvidence) else tally(evidence)
+
+
+def stamp(loaded: LoadedRulebook) -> RulebookStamp:
+    """What a result records of the rulebook that made it: id, version, content and file hashes."""
+    rb = loaded.rulebook
+    return RulebookStamp(rb.id, rb.version, rb.title, rb.sha256, str(loaded.path) if loaded.path else None,
+                         loaded.file_sha256)
+
+
+def load_judgements(judgements: pd.DataFrame | str | Path | Judgements | None, rulebook: Rulebook,
+                    sheet: str | None = None) -> Judgements | None:
     if judgements is None or isinstance(judgements, Judgements):
         return judgements
     if isinstance(judgements, pd.DataFrame):
         return judgements_from_frame(judgements, rulebook)
-    return read_judgements(judgements, rulebook)
+    return read_judgements(judgements, rulebook, sheet=sheet)
 
 
 def rate(cases: pd.DataFrame | str | Path, rules: Rulebook | LoadedRulebook | str | Path = DEFAULT_RULEBOOK, *,
          judgements: pd.DataFrame | str | Path | Judgements | None = None, unit: str | None = None,
-         blank: BlankPolicy = "error", ignore_columns: Sequence[str] = (), allow_partial: bool = False) -> RatingReport:
-    """Rate every unit in a case file or DataFrame.
+         blank: BlankPolicy = "error", ignore_columns: Sequence[str] = (), allow_partial: bool = False,
+         sheet: str | None = None, judgements_sheet: str | None = None) -> RatingReport:
+    """Rate every unit in a case file or tally file (or a DataFrame of either).
 
     `rules` is a Rulebook, a path to a rulebook file, or a shipped rulebook id (default: the PDU
     2021 framework). `judgements` gives the judgement standards' ratings (columns standard,
     rating, optional reason and unit). Without them the overall rating is refused, or with
-    `allow_partial=True` computed from the rest and labelled partial.
+    `allow_partial=True` computed from the rest and labelled partial. `.xlsx` files are read from
+    their first worksheet, or the one named by `sheet` / `judgements_sheet`.
     """
     loaded = get_rulebook(rules)
     rulebook = loaded.rulebook
-    evidence = load_cases(cases, rulebook, unit=unit, blank=blank, ignore_columns=ignore_columns)
-    given = load_judgements(judgements, rulebook)
+    evidence = load_evidence(cases, rulebook, unit=unit, blank=blank, ignore_columns=ignore_columns, sheet=sheet)
+    given = load_judgements(judgements, rulebook, sheet=judgements_sheet)
     return rate_evidence(evidence, loaded, given, allow_partial=allow_partial)
 
 
-def rate_evidence(evidence: CaseEvidence, loaded: LoadedRulebook, judgements: Judgements | None = None, *,
+def rate_evidence(evidence: Evidence, loaded: LoadedRulebook, judgements: Judgements | None = None, *,
                   allow_partial: bool = False) -> RatingReport:
-    """Rate validated evidence: tally, decide, aggregate, and stamp the report."""
+    """Rate validated evidence (cases or tallies): tally, decide, aggregate, and stamp the report."""
     rulebook = loaded.rulebook
     units = evidence.units
     warnings: list[str] = []
-    inputs = [{"kind": "cases", "file": evidence.source, "sha256": evidence.sha256, "audit": evidence.audit.to_dict()}]
+    kind = "tallies" if isinstance(evidence, TallyEvidence) else "cases"
+    inputs = [{"kind": kind, "file": evidence.source, "sha256": evidence.sha256, "audit": evidence.audit.to_dict()}]
     if judgements is not None:
         _check_judgement_units(judgements, units, warnings)
         inputs.append({"kind": "judgements", "file": judgements.source, "sha256": judgements.sha256,
                        "audit": judgements.audit.to_dict()})
-    results = rate_tallies(tally(evidence), rulebook, judgements, allow_partial=allow_partial, units=units)
+    results = rate_tallies(evidence_tallies(evidence), rulebook, judgements, allow_partial=allow_partial, units=units)
     for u in results:
         if u.overall.status == "incomplete":
             warnings.append(f"unit {u.unit!r}: no overall rating, judgement standard(s) "
@@ -91,9 +152,7 @@ def rate_evidence(evidence: CaseEvidence, loaded: LoadedRulebook, judgements: Ju
         elif u.overall.status == "partial":
             warnings.append(f"unit {u.unit!r}: PARTIAL overall rating, judgement standard(s) "
                             f"{', '.join(u.overall.missing_judgements)} missing")
-    stamp = RulebookStamp(rulebook.id, rulebook.version, rulebook.title, rulebook.sha256,
-                          str(loaded.path) if loaded.path else None, loaded.file_sha256)
-    return RatingReport(stamp, results, tuple(inputs), tuple(warnings))
+    return RatingReport(stamp(loaded), results, tuple(inputs), tuple(warnings))
 
 
 def _check_judgement_units(judgements: Judgements, units: list[str], warnings: list[str]) -> None:
@@ -112,3 +171,45 @@ def _check_judgement_units(judgements: Judgements, units: list[str], warnings: l
     audit.skip("unit not being rated", len(unused))
     for unit in sorted({j.unit for j in unused}):
         warnings.append(f"{judgements.source}: judgements for unit {unit!r} not used (no cases for it)")
+
+
+# ---------------------------------------------------------------------------------------------
+# Methodology toolkit: corpora, rulebook diffs, scenario tests (modules imported on use)
+
+
+def rate_corpus(corpus: str | Path | Sequence[str | Path], rules: Rulebook | LoadedRulebook | str | Path = DEFAULT_RULEBOOK,
+                *, overrides: Sequence[str] = (), allow_partial: bool = False, blank: BlankPolicy = "error") -> RatingReport:
+    """Rate every unit of a corpus: case files, tally files and judgement files, or folders of them.
+
+    Judgements pair with units by a `unit` column, or by name (`X-judgements.csv` beside `X.csv`);
+    see `corpus`.
+    """
+    from .corpus import rate_paths
+
+    paths = [corpus] if isinstance(corpus, (str, Path)) else list(corpus)
+    return rate_paths(paths, get_rulebook(rules, overrides), allow_partial=allow_partial, blank=blank)
+
+
+def diff_rulebooks(corpus: str | Path | Sequence[str | Path], base: Rulebook | LoadedRulebook | str | Path,
+                   candidate: Rulebook | LoadedRulebook | str | Path | None = None, *, overrides: Sequence[str] = (),
+                   allow_partial: bool = False, blank: BlankPolicy = "error"):
+    """Rate a corpus under `base` and `candidate` (default: the base) with `overrides` applied to the
+    candidate, and compare: a `diff.DiffReport` (changed units with the deciding rules, transition
+    matrix, summary, both rulebooks' hashes)."""
+    from .diff import diff_corpus
+
+    paths = [corpus] if isinstance(corpus, (str, Path)) else list(corpus)
+    base_loaded = get_rulebook(base)
+    cand_loaded = get_rulebook(candidate if candidate is not None else base_loaded, overrides)
+    return diff_corpus(paths, base_loaded, cand_loaded, allow_partial=allow_partial, blank=blank,
+                       candidate_overrides=overrides)
+
+
+def run_scenarios(rules: Rulebook | LoadedRulebook | str | Path = DEFAULT_RULEBOOK,
+                  scenarios: str | Path | Sequence[str | Path] | None = None, *, overrides: Sequence[str] = ()):
+    """Replay scenario files (default: the rulebook's shipped `rules/scenarios/<id>.yaml`) against a
+    rulebook: a `scenarios.ScenarioReport` (`.ok`, `.passed`, `.failed`, `.results`)."""
+    from .scenarios import run_scenario_paths
+
+    paths = [scenarios] if isinstance(scenarios, (str, Path)) else (list(scenarios) if scenarios else None)
+    return run_scenario_paths(paths, get_rulebook(rules, overrides), overrides=overrides)

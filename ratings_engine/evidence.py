@@ -12,6 +12,7 @@ says otherwise.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -20,7 +21,7 @@ import pandas as pd
 
 from .errors import InputError, Location, Problem
 from .rulebook import NOT_INSPECTED, Rulebook
-from .sources import MAX_PROBLEMS, Audit, TextTable, read_table, table_from_frame
+from .sources import MAX_PROBLEMS, Audit, TextTable, read_table, sheet_locations, table_from_frame
 
 SUFFICIENT, INSUFFICIENT, NOT_APPLICABLE = 1, 0, -1
 
@@ -76,7 +77,17 @@ class Judgements:
     audit: Audit
 
     def for_unit(self, unit: str) -> dict[str, Judgement]:
-        return {j.standard: j for j in self.items if j.unit in (None, unit)}
+        by_unit = self._by_unit
+        rows = sorted(by_unit.get(None, ()) + by_unit.get(unit, ()))  # file order: a later row wins
+        return {self.items[i].standard: self.items[i] for i in rows}
+
+    @cached_property
+    def _by_unit(self) -> dict[str | None, tuple[int, ...]]:
+        """Item positions per unit, built once (for_unit is called per unit; a scan each time is quadratic)."""
+        grouped: dict[str | None, list[int]] = {}
+        for i, j in enumerate(self.items):
+            grouped.setdefault(j.unit, []).append(i)
+        return {u: tuple(rows) for u, rows in grouped.items()}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -84,11 +95,13 @@ class Judgements:
 
 
 def read_cases(path: str | Path, rulebook: Rulebook, *, unit: str | None = None,
-               blank: BlankPolicy = "error", ignore_columns: tuple[str, ...] = ()) -> CaseEvidence:
-    """Read and validate a case file (CSV)."""
-    table = read_table(path, "case")
+               blank: BlankPolicy = "error", ignore_columns: tuple[str, ...] = (),
+               sheet: str | None = None) -> CaseEvidence:
+    """Read and validate a case file (CSV, or .xlsx: `sheet` names the worksheet, default the first)."""
+    table = read_table(path, "case", sheet=sheet)
     default_unit = unit or Path(path).stem
-    return _cases_from_table(table, rulebook, unit, default_unit, blank, ignore_columns)
+    with sheet_locations(table):
+        return _cases_from_table(table, rulebook, unit, default_unit, blank, ignore_columns)
 
 
 def cases_from_frame(frame: pd.DataFrame, rulebook: Rulebook, *, unit: str | None = None,
@@ -149,18 +162,19 @@ def _cases_from_table(table: TextTable, rulebook: Rulebook, unit: str | None, de
     # Answers
     codes = {}
     for column in kq_columns:
-        text = cells[column].str.lower()
-        mapped = text.map(ANSWER_SPELLINGS)
-        if blank == "not-applicable":
-            mapped = mapped.where(text != "", NOT_APPLICABLE)
-        for i in np.flatnonzero(mapped.isna().to_numpy())[:MAX_PROBLEMS]:
+        # Each distinct spelling is looked up once (a column holds a handful), then broadcast.
+        positions, spellings = pd.factorize(cells[column].to_numpy(dtype=object))
+        lookup = np.array([NOT_APPLICABLE if blank == "not-applicable" and s == "" else ANSWER_SPELLINGS.get(s.lower(), np.nan)
+                           for s in spellings], dtype=np.float64)
+        mapped = lookup[positions]
+        for i in np.flatnonzero(np.isnan(mapped))[:MAX_PROBLEMS]:
             value = cells[column].iat[i]
             message = ("blank answer (use --blank not-applicable to read blanks as not applicable)" if value == ""
                        else f"unknown answer {value!r}; accepted: {ACCEPTED}")
             problems.append(Problem(message, table.where(i, column)))
             if len(problems) > MAX_PROBLEMS:
                 break
-        codes[column] = mapped.to_numpy(dtype=np.float64, na_value=np.nan)
+        codes[column] = mapped
     if problems:
         raise InputError(problems[:MAX_PROBLEMS])
 
@@ -202,8 +216,10 @@ def _cases_from_table(table: TextTable, rulebook: Rulebook, unit: str | None, de
 _JUDGEMENT_COLUMNS = ("standard", "rating", "reason", "unit")
 
 
-def read_judgements(path: str | Path, rulebook: Rulebook) -> Judgements:
-    return _judgements_from_table(read_table(path, "judgements"), rulebook)
+def read_judgements(path: str | Path, rulebook: Rulebook, sheet: str | None = None) -> Judgements:
+    table = read_table(path, "judgements", sheet=sheet)
+    with sheet_locations(table):
+        return _judgements_from_table(table, rulebook)
 
 
 def judgements_from_frame(frame: pd.DataFrame, rulebook: Rulebook, source: str = "<judgements DataFrame>") -> Judgements:

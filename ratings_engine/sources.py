@@ -9,9 +9,11 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .errors import InputError, Location, Problem
@@ -34,9 +36,10 @@ class TextTable:
     sha256: str | None
     rows_read: int
     blank_rows: tuple[int, ...] = ()
+    sheet: str | None = None  # the worksheet read, for spreadsheet inputs
 
     def where(self, i: int, column: str | None = None) -> Location:
-        return Location(file=self.source, row=self.rows[i], column=column)
+        return Location(file=self.source, sheet=self.sheet, row=self.rows[i], column=column)
 
 
 @dataclass
@@ -61,10 +64,26 @@ class Audit:
                 "rows_skipped": dict(sorted(self.skipped.items()))}
 
 
-def read_table(path: str | Path, what: str) -> TextTable:
-    """Read a CSV file (UTF-8, with or without a byte-order mark) as text cells."""
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def read_table(path: str | Path, what: str, sheet: str | None = None) -> TextTable:
+    """Read a CSV file (UTF-8, with or without a byte-order mark) as text cells.
+
+    `.xlsx` / `.xlsm` files are read by `xlsx.read_xlsx` (`sheet`: a worksheet name, default the
+    first); `sheet` with any other file is an error.
+    """
     path = Path(path)
     source = str(path)
+    suffix = path.suffix.lower()
+    if suffix in SPREADSHEET_SUFFIXES:
+        from .xlsx import read_xlsx
+
+        return read_xlsx(path, what, sheet)
+    if suffix in (".xls", ".ods", ".numbers"):
+        raise InputError(f"{source}: {what} file: {suffix} spreadsheets are not read; save it as .xlsx or as 'CSV UTF-8'")
+    if sheet is not None:
+        raise InputError(f"{source}: a sheet ({sheet!r}) was named, but this {what} file is not a spreadsheet (.xlsx)")
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -83,28 +102,32 @@ def read_table(path: str | Path, what: str) -> TextTable:
         raise InputError(f"{source}: not a readable CSV file: {exc}") from None
     if not records:
         raise InputError(f"{source}: {what} file is empty (no header row)")
+    width = max(map(len, records))  # pad short rows: pandas will stop padding ragged lists itself
+    if min(map(len, records)) != width:
+        records = [row + [""] * (width - len(row)) for row in records]
     return table_from_grid(pd.DataFrame(records, dtype=object), source, hashlib.sha256(raw).hexdigest(), what)
 
 
-def table_from_grid(grid: pd.DataFrame, source: str, sha256: str | None, what: str) -> TextTable:
+def table_from_grid(grid: pd.DataFrame, source: str, sha256: str | None, what: str,
+                    sheet: str | None = None) -> TextTable:
     """`grid`: every cell as text, header in the first row, file row i + 1 in row i."""
     grid = grid.fillna("").astype(str)
-    grid = grid.apply(lambda col: col.str.strip())
+    grid = grid.apply(_strip)
     if grid.empty or not (grid.iloc[0] != "").any():
         raise InputError(f"{source}: {what} file is empty (no header row)")
     header = list(grid.iloc[0])
-    while header and header[-1] == "" and not (grid.iloc[1:, len(header) - 1] != "").any():
-        header.pop()  # trailing columns with neither header nor data (a spreadsheet's stray commas)
+    while header and header[-1] == "":
+        header.pop()  # cells past the last header: blank ones are stray commas; data is a ragged row (below)
     problems = []
     for i, name in enumerate(header):
         if not name:
-            problems.append(Problem(f"column {i + 1} has no header", Location(file=source, row=1)))
+            problems.append(Problem(f"column {i + 1} has no header", Location(file=source, sheet=sheet, row=1)))
         elif name in header[:i]:
-            problems.append(Problem("column header appears twice", Location(file=source, row=1, column=name)))
+            problems.append(Problem("column header appears twice", Location(file=source, sheet=sheet, row=1, column=name)))
     extra = grid.iloc[1:, len(header):]
     if extra.shape[1] and (extra != "").any(axis=None):
         first = int(extra.index[(extra != "").any(axis=1)][0])
-        problems.append(Problem(f"row has more cells than the header's {len(header)}", Location(file=source, row=first + 1)))
+        problems.append(Problem(f"row has more cells than the header's {len(header)}", Location(file=source, sheet=sheet, row=first + 1)))
     if problems:
         raise InputError(problems[:MAX_PROBLEMS])
     body = grid.iloc[1:, : len(header)]
@@ -113,7 +136,14 @@ def table_from_grid(grid: pd.DataFrame, source: str, sha256: str | None, what: s
     rows = tuple(int(i) + 1 for i in body.index[~blank])
     blank_rows = tuple(int(i) + 1 for i in body.index[blank])
     cells = body[~blank].reset_index(drop=True)
-    return TextTable(source, cells, rows, sha256, len(body), blank_rows)
+    return TextTable(source, cells, rows, sha256, len(body), blank_rows, sheet)
+
+
+def _strip(column: pd.Series) -> pd.Series:
+    """`column.str.strip()`, stripping each distinct text once (answer columns hold a handful)."""
+    positions, distinct = pd.factorize(column.to_numpy(dtype=object))
+    stripped = np.array([text.strip() for text in distinct], dtype=object)
+    return pd.Series(stripped[positions], index=column.index, dtype=column.dtype)
 
 
 def table_from_frame(frame: pd.DataFrame, source: str, what: str) -> TextTable:
@@ -125,6 +155,20 @@ def table_from_frame(frame: pd.DataFrame, source: str, what: str) -> TextTable:
     body.columns = header.columns
     grid = pd.concat([header, body], ignore_index=True)
     return table_from_grid(grid, source, None, what)
+
+
+@contextmanager
+def sheet_locations(table: TextTable):
+    """Problems raised inside about `table`'s file get its sheet too (spreadsheet inputs)."""
+    try:
+        yield table
+    except InputError as exc:
+        if table.sheet is None:
+            raise
+        problems = [Problem(p.message, replace(p.location, sheet=table.sheet))
+                    if p.location.file == table.source and p.location.sheet is None else p
+                    for p in exc.problems]
+        raise type(exc)(problems) from None
 
 
 def _is_missing(value) -> bool:
