@@ -52,6 +52,8 @@ def _common_rating_options(f):
                      help="What a blank answer cell means."),
         click.option("--ignore-column", multiple=True, metavar="NAME", help="A column to skip on purpose (repeatable)."),
         click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout."),
+        click.option("--set", "assignments", multiple=True, metavar="PATH=VALUE",
+                     help="What-if: change a rulebook value, e.g. key_question_bands.rows[kq-good].min=70 (repeatable)."),
     ]
     for option in reversed(options):
         f = option(f)
@@ -59,8 +61,11 @@ def _common_rating_options(f):
 
 
 def _rate_and_render(cases, judgements, rules, unit, fmt, explain, allow_partial, blank, ignore_column, output,
-                     default_rules: str):
-    loaded = api.get_rulebook(rules or default_rules)
+                     default_rules: str, assignments=()):
+    loaded = api.get_rulebook(rules or default_rules, overrides=assignments)
+    if assignments:
+        click.echo(f"note: rulebook {loaded.rulebook.id} changed by --set {' --set '.join(assignments)} "
+                   f"(sha256 {loaded.rulebook.sha256[:12]})", err=True)
     report = api.rate(cases, loaded, judgements=judgements, unit=unit, blank=blank,
                       ignore_columns=ignore_column, allow_partial=allow_partial)
     domains = {d.domain: d.name for d in loaded.rulebook.framework}
@@ -80,17 +85,23 @@ def _rate_and_render(cases, judgements, rules, unit, fmt, explain, allow_partial
 @main.command("pdu")
 @_common_rating_options
 def pdu(**kwargs):
-    """Rate probation delivery units from a case file (default rulebook: probation-pdu-2021).
+    """Rate probation delivery units from a case file or tally file (default rulebook: probation-pdu-2021).
 
     CASES is a CSV with one row per case: case_id, optional unit, and one column per key
     question id (yes / no / n/a). A standard whose key-question columns are all absent is
-    "Not inspected".
+    "Not inspected". Or a tally file (told apart by its header): one row per unit and key
+    question with columns unit, key_question, sufficient, applicable[, not_applicable].
     """
     _rate_and_render(**kwargs, default_rules=api.DEFAULT_RULEBOOK)
 
 
 # Further command families live in their own modules; each defines `register(main)`.
 # Add one line per module here.
+from .cli_analysis import register as _register_analysis; _register_analysis(main)  # noqa: E402,E702
+from .cli_methodology import register as _register_methodology; _register_methodology(main)  # noqa: E402,E702
+from .cli_frameworks import register as _register_frameworks; _register_frameworks(main)  # noqa: E402,E702
+from .cli_inspector import register as _register_inspector; _register_inspector(main)  # noqa: E402,E702
+from .cli_check import register as _register_check; _register_check(main)  # noqa: E402,E702
 
 
 if __name__ == "__main__":  # pragma: no cover
