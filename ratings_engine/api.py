@@ -152,6 +152,10 @@ def rate_evidence(evidence: Evidence, loaded: LoadedRulebook, judgements: Judgem
         elif u.overall.status == "partial":
             warnings.append(f"unit {u.unit!r}: PARTIAL overall rating, judgement standard(s) "
                             f"{', '.join(u.overall.missing_judgements)} missing")
+        unscored = [s.id for s in u.standards if s.rating is None and not s.scored]
+        if unscored:
+            warnings.append(f"unit {u.unit!r}: judgement for unscored standard(s) {', '.join(unscored)} missing "
+                            "(shown as missing; the overall rating does not depend on it)")
     return RatingReport(stamp(loaded), results, tuple(inputs), tuple(warnings))
 
 

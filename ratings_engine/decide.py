@@ -176,12 +176,21 @@ class DecisionTable:
     def provenance_of(self, row) -> Provenance:
         return row.provenance or self.provenance
 
-    def decide(self, facts: Sequence[dict[str, int]], describe=None) -> list[Outcome]:
-        """Decide every fact; `describe(fact)` words an input for error messages."""
+    def decide(self, facts: Sequence[dict[str, int]], describe=None, *, strict: bool = True) -> list[Outcome]:
+        """Decide every fact; `describe(fact)` words an input for error messages.
+
+        With `strict=False` a gap or an overlap gives an Outcome without a row instead of an
+        error: for hypothetical inputs (margins) that a rulebook need not cover.
+        """
         results = []
         for fact, names in zip(facts, rule_engine.match(self.ruleset, facts)):
             rows = [self._by_name[n] for n in names]
-            results.append(self._apply_hit_policy(rows, fact, describe))
+            try:
+                results.append(self._apply_hit_policy(rows, fact, describe))
+            except DecisionTableError:
+                if strict:
+                    raise
+                results.append(Outcome(None, tuple(r.id for r in rows)))
         return results
 
     def matching(self, facts: Sequence[dict[str, int]]) -> list[tuple]:
@@ -287,13 +296,13 @@ class CompiledRulebook:
             counts=tuple(f.count(ranks, scored) for f in self.count_features),
         )
 
-    def overall(self, inputs: Sequence[OverallInput]) -> list[Outcome]:
-        return self.overall_bands.decide([i.fact() for i in inputs], _describe_overall)
+    def overall(self, inputs: Sequence[OverallInput], *, strict: bool = True) -> list[Outcome]:
+        return self.overall_bands.decide([i.fact() for i in inputs], _describe_overall, strict=strict)
 
-    def limit(self, inputs: Sequence[OverallInput]) -> list[Outcome]:
+    def limit(self, inputs: Sequence[OverallInput], *, strict: bool = True) -> list[Outcome]:
         if self.limits is None:
             return [Outcome(None, ()) for _ in inputs]
-        return self.limits.decide([i.fact() for i in inputs], _describe_overall)
+        return self.limits.decide([i.fact() for i in inputs], _describe_overall, strict=strict)
 
 
 def _describe_overall(fact: dict) -> str:

@@ -27,7 +27,7 @@ from typing import Sequence
 
 from .decide import compile_rulebook
 from .errors import InputError, Location, Problem
-from .rate import _overall, _OverallBands
+from .rate import OverallBands, overall_result
 from .results import Decision, RatingReport, StandardResult, UnitResult
 from .rulebook import Provenance, Rulebook
 from .sources import Audit, read_table, sheet_locations
@@ -260,9 +260,9 @@ def apply_overrides(report: RatingReport, overrides: OverrideSet, rulebook: Rule
         standards = tuple(_override_standard(rulebook, s, mine[s.id]) if s.id in mine else s for s in u.standards)
         stds = list(standards)
         inputs = compiled.overall_input({s.id: s.rating for s in stds if s.rated})
-        bands = _OverallBands(compiled, [inputs] if inputs.scored else [])
+        bands = OverallBands(compiled, [inputs] if inputs.scored else [])
         missing = [s.id for s in stds if s.decision.table == "missing_judgement"]
-        overall = _overall(rulebook, bands, u.unit, stds, inputs, missing, allow_partial)
+        overall = overall_result(rulebook, bands, u.unit, stds, inputs, missing, allow_partial)
         changes = [f"{sid} {s.decision.inputs['computed_rating'] or 'no rating'} -> {s.rating}"
                    for sid, s in ((s.id, s) for s in stds) if sid in mine]
         before = u.overall

@@ -52,7 +52,7 @@ def rate_tallies(tallies: pd.DataFrame, rulebook: Rulebook, judgements: Judgemen
     # 1. Key-question bands for every distinct (sufficient, applicable) pair, in one batch.
     pairs = sorted({(t.sufficient, t.applicable) for kqs in by_unit.values() for t in kqs.values()
                     if t.applicable >= minimum})
-    bands = _KeyQuestionBands(compiled, pairs)
+    bands = KeyQuestionBands(compiled, pairs)
 
     # 2. Standards per unit.
     unit_standards: dict[str, list[StandardResult]] = {}
@@ -72,10 +72,10 @@ def rate_tallies(tallies: pd.DataFrame, rulebook: Rulebook, judgements: Judgemen
     # 3. Overall bands and limits for every distinct input, in one batch.
     overall_inputs = {u: compiled.overall_input({s.id: s.rating for s in stds if s.rated})
                       for u, stds in unit_standards.items()}
-    overall = _OverallBands(compiled, [i for u, i in overall_inputs.items() if i.scored])
+    overall = OverallBands(compiled, [i for u, i in overall_inputs.items() if i.scored])
     out = []
     for unit, stds in unit_standards.items():
-        out.append(UnitResult(unit, tuple(stds), _overall(rulebook, overall, unit, stds, overall_inputs[unit],
+        out.append(UnitResult(unit, tuple(stds), overall_result(rulebook, overall, unit, stds, overall_inputs[unit],
                                                           missing[unit], allow_partial)))
     return tuple(out)
 
@@ -84,7 +84,7 @@ def rate_tallies(tallies: pd.DataFrame, rulebook: Rulebook, judgements: Judgemen
 # Key questions and standards
 
 
-class _KeyQuestionBands:
+class KeyQuestionBands:
     """Bands of the needed (sufficient, applicable) pairs, with margins from the same rules."""
 
     def __init__(self, compiled: CompiledRulebook, pairs: Iterable[tuple[int, int]]):
@@ -113,7 +113,7 @@ class _KeyQuestionBands:
         return next((k for k in range(0, s + 1) if self.rank(s - k, a) < rank), None)
 
 
-def _key_question(rulebook: Rulebook, bands: _KeyQuestionBands, unit: str, std: Standard, kq_id: str,
+def _key_question(rulebook: Rulebook, bands: KeyQuestionBands, unit: str, std: Standard, kq_id: str,
                   text: str, t: _Tally) -> KeyQuestionResult:
     subject = {"unit": unit, "standard": std.id, "key_question": kq_id}
     inputs = {"sufficient": t.sufficient, "insufficient": t.insufficient, "not_applicable": t.not_applicable,
@@ -142,7 +142,7 @@ def _key_question(rulebook: Rulebook, bands: _KeyQuestionBands, unit: str, std: 
     return KeyQuestionResult(kq_id, text, t.sufficient, t.insufficient, t.not_applicable, pct, outcome.row.then, decision)
 
 
-def _case_standard(rulebook: Rulebook, bands: _KeyQuestionBands, unit: str, std: Standard,
+def _case_standard(rulebook: Rulebook, bands: KeyQuestionBands, unit: str, std: Standard,
                    tallies: dict[str, _Tally]) -> StandardResult:
     domain = rulebook.domain_of[std.id].domain
     subject = {"unit": unit, "standard": std.id}
@@ -187,7 +187,7 @@ def _case_standard(rulebook: Rulebook, bands: _KeyQuestionBands, unit: str, std:
                           score_of(rating) if std.scored else None, kqs, deciding.id, decision)
 
 
-def _standard_margin_up(rulebook: Rulebook, bands: _KeyQuestionBands, rated: list[KeyQuestionResult],
+def _standard_margin_up(rulebook: Rulebook, bands: KeyQuestionBands, rated: list[KeyQuestionResult],
                         rank: int) -> Margin | None:
     """Cases to lift every key question at the standard's band up one band."""
     total = 0
@@ -229,42 +229,53 @@ def _judgement_standard(rulebook: Rulebook, unit: str, std: Standard, judgement)
 # Overall
 
 
-class _OverallBands:
+class OverallBands:
     """Final overall ratings (band, then limits) for every score a unit's inputs could take."""
 
     def __init__(self, compiled: CompiledRulebook, inputs: Iterable[OverallInput]):
         self.compiled = compiled
         rb = compiled.rulebook
         top = rb.max_standard_score
-        grid = sorted({OverallInput(s, i.scored, i.counts) for i in inputs for s in range(top * i.scored + 1)},
-                      key=lambda i: (i.scored, i.counts, i.score))
-        bands = compiled.overall(grid)
-        limits = compiled.limit(grid)
-        self.band = dict(zip(grid, bands))
-        self.limit = dict(zip(grid, limits))
+        actual = sorted(set(inputs), key=lambda i: (i.scored, i.counts, i.score))
+        # The units' own inputs must be covered by the rulebook: decided strictly (a gap is an error).
+        self.band = dict(zip(actual, compiled.overall(actual)))
+        self.limit = dict(zip(actual, compiled.limit(actual)))
+        # Neighbouring scores with the same counts only feed margins; some may be impossible
+        # combinations a count-based table need not cover, so they are decided leniently.
+        grid = sorted({OverallInput(s, i.scored, i.counts) for i in actual for s in range(top * i.scored + 1)}
+                      - set(actual), key=lambda i: (i.scored, i.counts, i.score))
+        self.band.update(zip(grid, compiled.overall(grid, strict=False)))
+        self.limit.update(zip(grid, compiled.limit(grid, strict=False)))
 
-    def final(self, i: OverallInput) -> str:
+    def final(self, i: OverallInput) -> str | None:
+        """The overall rating for an input: its band, capped by any matching limit (None: no band)."""
         rb = self.compiled.rulebook
-        rating = self.band[i].row.then
+        band = self.band[i].row
+        if band is None:
+            return None
         cap = self.limit[i].row
-        if cap is not None and rb.rank(cap.cap) < rb.rank(rating):
+        if cap is not None and rb.rank(cap.cap) < rb.rank(band.then):
             return cap.cap
-        return rating
+        return band.then
 
     def margins(self, i: OverallInput) -> tuple[Margin | None, Margin | None]:
+        """Points to the nearest score (same number of scored standards and counts) in a higher / lower band."""
         rb = self.compiled.rulebook
         here = rb.rank(self.final(i))
         top = rb.max_standard_score * i.scored
 
-        def at(score: int) -> str:
-            return self.final(OverallInput(score, i.scored, i.counts))
+        def rank_at(score: int) -> int | None:
+            rating = self.final(OverallInput(score, i.scored, i.counts))
+            return None if rating is None else rb.rank(rating)
 
-        up = next((Margin(at(i.score + k), k) for k in range(1, top - i.score + 1) if rb.rank(at(i.score + k)) > here), None)
-        down = next((Margin(at(i.score - k), k) for k in range(1, i.score + 1) if rb.rank(at(i.score - k)) < here), None)
+        up_k = next((k for k in range(1, top - i.score + 1) if (r := rank_at(i.score + k)) is not None and r > here), None)
+        down_k = next((k for k in range(1, i.score + 1) if (r := rank_at(i.score - k)) is not None and r < here), None)
+        up = Margin(self.final(OverallInput(i.score + up_k, i.scored, i.counts)), up_k) if up_k else None
+        down = Margin(self.final(OverallInput(i.score - down_k, i.scored, i.counts)), down_k) if down_k else None
         return up, down
 
 
-def _overall(rulebook: Rulebook, overall: _OverallBands, unit: str, stds: list[StandardResult], inputs: OverallInput,
+def overall_result(rulebook: Rulebook, overall: OverallBands, unit: str, stds: list[StandardResult], inputs: OverallInput,
              missing: list[str], allow_partial: bool) -> OverallResult:
     subject = {"unit": unit}
     max_score = rulebook.max_standard_score * inputs.scored

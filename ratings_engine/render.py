@@ -58,7 +58,7 @@ def to_table(report: RatingReport, domains: dict[str, str], *, explain: bool = F
     out: list[str] = []
     for u in report.units:
         o = u.overall
-        head = f"## {u.unit}" if markdown else u.unit
+        head = f"## {u.unit}" if markdown else u.unit  # headings are not tables: '|' is safe
         out.append(head)
         out.append("")
         out.append(f"Score {o.score}/{o.max_score}" + ("  " if markdown else ""))
@@ -68,7 +68,10 @@ def to_table(report: RatingReport, domains: dict[str, str], *, explain: bool = F
             down = _margin(o.decision.margin_down, "points", "-")
             out.append(f"Distance to the next band: {up}; to the band below: {down}")
         out.append("")
-        out.append(tabulate(unit_rows(u, domains), headers=["", "Standard", "Rating", "To next band", "To band below"],
+        rows = unit_rows(u, domains)
+        if markdown:  # a '|' in a name or reason would split a markdown table cell
+            rows = [[cell.replace("|", "\\|") for cell in row] for row in rows]
+        out.append(tabulate(rows, headers=["", "Standard", "Rating", "To next band", "To band below"],
                             tablefmt=fmt, disable_numparse=True))
         out.append("")
         if explain:

@@ -29,7 +29,7 @@ class Decision:
     """One decision and why: the table and row that decided it, its inputs, its provenance."""
 
     subject: dict[str, str]
-    table: str  # key_question_bands | combine_key_questions | judgement | not_inspected | no_applicable_cases | overall.bands | overall.limits
+    table: str  # key_question_bands | no_applicable_cases | combine_key_questions | judgement | not_inspected | missing_judgement | override | overall.bands | overall.limits | not_rated
     rule: str | None
     outcome: str | None
     inputs: dict[str, Any]

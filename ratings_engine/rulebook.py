@@ -333,7 +333,20 @@ def load_rulebook_file(path: Path) -> LoadedRulebook:
     return LoadedRulebook(rulebook, path, hashlib.sha256(raw).hexdigest())
 
 
+_parsed: dict[tuple[str, str], Any] = {}
+
+
 def _parse_yaml(raw: bytes, source: str) -> Any:
+    """Parse once per (content, file name); callers get their own copy (merging mutates)."""
+    import copy
+
+    key = (hashlib.sha256(raw).hexdigest(), source)
+    if key not in _parsed:
+        _parsed[key] = _parse_yaml_uncached(raw, source)
+    return copy.deepcopy(_parsed[key])
+
+
+def _parse_yaml_uncached(raw: bytes, source: str) -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 

@@ -24,7 +24,7 @@ from .decide import OverallInput, compile_rulebook
 from .errors import InputError, Location, Problem
 from .evidence import Judgement, Judgements
 from .overrides import override_of
-from .rate import _KeyQuestionBands, _OverallBands
+from .rate import KeyQuestionBands, OverallBands
 from .results import RatingReport, StandardResult, UnitResult
 from .rulebook import NOT_INSPECTED, Rulebook
 from .sources import Audit, TextTable, read_table, sheet_locations
@@ -574,7 +574,7 @@ def _kq_state(k, rating: str | None = None, sufficient: int | None = None) -> di
 def _case_difference(rb: Rulebook, compiled, s: StandardResult, target_rating: str) -> tuple[str, dict]:
     """Deciding key question(s), tallies, bands, and the cases to move to the draft's band."""
     rated = [k for k in s.key_questions if k.rating is not None]
-    bands = _KeyQuestionBands(compiled, [(k.sufficient, k.applicable) for k in rated])
+    bands = KeyQuestionBands(compiled, [(k.sufficient, k.applicable) for k in rated])
     target = rb.rank(target_rating)
     here = rb.rank(s.rating)
 
@@ -646,7 +646,7 @@ def _check_overall(rb: Rulebook, compiled, u: UnitResult, d: UnitDraft) -> Overa
     if own and covered >= set(rb.standards_by_id):  # the draft rates every standard
         i = compiled.overall_input(own)
         if i.scored:
-            own_bands = _OverallBands(compiled, [i])
+            own_bands = OverallBands(compiled, [i])
             draft_self = {"rating": own_bands.final(i), "score": i.score,
                           "max_score": rb.max_standard_score * i.scored,
                           "rule": own_bands.band[i].rule}
@@ -679,7 +679,7 @@ def _check_overall(rb: Rulebook, compiled, u: UnitResult, d: UnitDraft) -> Overa
     margin = None
     if rating_status == DIFFERS and o.scored:
         i = compiled.overall_input({s.id: s.rating for s in u.standards if s.rated})
-        grid_bands = _OverallBands(compiled, [i])
+        grid_bands = OverallBands(compiled, [i])
         top = rb.max_standard_score * i.scored
         reach = [sc for sc in range(0, top + 1)
                  if grid_bands.final(OverallInput(sc, i.scored, i.counts)) == draft_rating]

@@ -180,11 +180,23 @@ def all_standards_frame():
 
 def test_an_overlap_in_the_overall_table_names_the_rows(pdu_rulebook):
     unique = with_overrides(pdu_rulebook, ["overall.bands.hit_policy=unique"])
+    middling = {}
+    for standard in ("2.1", "2.2", "2.3", "2.4", "2.5"):
+        middling |= standard_counts(standard, 5, 5)  # 50%: Requires improvement; 13/27 overall
     with pytest.raises(RulebookError) as caught:
-        rate_with(unique, all_standards_frame())
+        rate_with(unique, cases_from_counts(middling))
     message = str(caught.value)
     assert "of overall.bands all match a score of" in message and "(an overlap)" in message
-    assert "overall-outstanding" in message
+    assert "overall-outstanding" in message and "a score of 13 over 9" in message
+
+
+def test_an_overlap_only_at_other_scores_does_not_stop_rating_but_is_left_out_of_margins(pdu_rulebook):
+    # The unit's own input (23/27) matches one row; the overlaps below it only concern
+    # hypothetical scores, which feed margins leniently (check-rules reports the overlap).
+    unique = with_overrides(pdu_rulebook, ["overall.bands.hit_policy=unique"])
+    (unit,) = rate_with(unique, all_standards_frame()).units
+    assert (unit.overall.score, unit.overall.rating) == (23, "Outstanding")
+    assert unit.overall.decision.margin_down is None
 
 
 def test_a_gap_in_the_overall_table_is_a_clear_error(pdu_rulebook):
