@@ -18,7 +18,20 @@ def _fail(message: str, code: int = 2):
 
 
 class _Group(click.Group):
-    """Turns the engine's own errors into one clear message and exit code 2, never a traceback."""
+    """Turns the engine's own errors into one clear message and exit code 2, never a traceback.
+
+    Also loads command families lazily (see LAZY_COMMANDS).
+    """
+
+    def list_commands(self, ctx):
+        return sorted(set(super().list_commands(ctx)) | set(LAZY_COMMANDS))
+
+    def get_command(self, ctx, name):
+        if name not in self.commands and name in LAZY_COMMANDS:
+            import importlib
+
+            importlib.import_module(f".{LAZY_COMMANDS[name]}", __package__).register(self)
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx):
         try:
@@ -95,13 +108,15 @@ def pdu(**kwargs):
     _rate_and_render(**kwargs, default_rules=api.DEFAULT_RULEBOOK)
 
 
-# Further command families live in their own modules; each defines `register(main)`.
-# Add one line per module here.
-from .cli_analysis import register as _register_analysis; _register_analysis(main)  # noqa: E402,E702
-from .cli_methodology import register as _register_methodology; _register_methodology(main)  # noqa: E402,E702
-from .cli_frameworks import register as _register_frameworks; _register_frameworks(main)  # noqa: E402,E702
-from .cli_inspector import register as _register_inspector; _register_inspector(main)  # noqa: E402,E702
-from .cli_check import register as _register_check; _register_check(main)  # noqa: E402,E702
+# Further command families live in their own modules, each defining `register(main)`. They are
+# imported only when one of their commands is asked for, so `rate pdu` starts fast.
+LAZY_COMMANDS = {
+    "frameworks": "cli_frameworks", "unit": "cli_frameworks",
+    "check-rules": "cli_check",
+    "diff": "cli_methodology", "test": "cli_methodology",
+    "validate": "cli_inspector", "report": "cli_inspector", "export": "cli_inspector",
+    "confidence": "cli_analysis", "sweep": "cli_analysis",
+}
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -96,21 +96,55 @@ class KeyQuestionBands:
         outcomes = compiled.band([KeyQuestionInput(s, a) for s, a in self.grid])
         self.outcome = dict(zip(self.grid, outcomes))
         rank_of = {r: i for i, r in enumerate(self.rulebook.ratings)}
-        self._rank = {key: rank_of[o.row.then] for key, o in self.outcome.items()}  # margins ask often
+        self._rank = {key: rank_of[o.row.then] for key, o in self.outcome.items()}
+        # Margins for every grid point in one pass per sample size: the nearest s' above with a
+        # higher band, and the nearest below with a lower band (next-greater / previous-smaller).
+        self._up: dict[tuple[int, int], int | None] = {}
+        self._down: dict[tuple[int, int], int | None] = {}
+        for a in sorted({a for _, a in self.grid}):
+            ranks = [self._rank[(s, a)] for s in range(a + 1)]
+            stack: list[int] = []
+            for s in range(a, -1, -1):
+                while stack and ranks[stack[-1]] <= ranks[s]:
+                    stack.pop()
+                self._up[(s, a)] = stack[-1] if stack else None
+                stack.append(s)
+            stack = []
+            for s in range(a + 1):
+                while stack and ranks[stack[-1]] >= ranks[s]:
+                    stack.pop()
+                self._down[(s, a)] = stack[-1] if stack else None
+                stack.append(s)
+        self._drop: dict[tuple[int, int, int], int | None] = {}
+        self._explained: dict[tuple[int, int, int], tuple] = {}
 
     def rank(self, s: int, a: int) -> int:
         return self._rank[(s, a)]
 
     def margins(self, s: int, a: int) -> tuple[Margin | None, Margin | None]:
-        here = self.rank(s, a)
-        up = next((Margin(self.outcome[(s + k, a)].row.then, k) for k in range(1, a - s + 1)
-                   if self.rank(s + k, a) > here), None)
-        down = next((Margin(self.outcome[(s - k, a)].row.then, k) for k in range(1, s + 1)
-                     if self.rank(s - k, a) < here), None)
+        """Fewest insufficient->sufficient (up) or sufficient->insufficient (down) changes that change the band."""
+        up_s, down_s = self._up[(s, a)], self._down[(s, a)]
+        up = Margin(self.outcome[(up_s, a)].row.then, up_s - s) if up_s is not None else None
+        down = Margin(self.outcome[(down_s, a)].row.then, s - down_s) if down_s is not None else None
         return up, down
 
+    def explained(self, s: int, a: int, na: int) -> tuple[dict, str, Margin | None, Margin | None]:
+        """Percentages, explanation and margins of a tally; the same for every KQ with this tally."""
+        key = (s, a, na)
+        if key not in self._explained:
+            rounding = self.rulebook.policies.rounding.value
+            pct = 100 * s / a
+            compared = compared_percentage(s, a, rounding)
+            details = {"pct": round(pct, 4), "pct_compared": round(compared, 4), "rounding": rounding}
+            because = explain.key_question_because(s, a, na, pct, compared, rounding, self.outcome[(s, a)].row)
+            self._explained[key] = (details, because, *self.margins(s, a))
+        return self._explained[key]
+
     def cases_to_drop_below(self, s: int, a: int, rank: int) -> int | None:
-        return next((k for k in range(0, s + 1) if self.rank(s - k, a) < rank), None)
+        key = (s, a, rank)
+        if key not in self._drop:
+            self._drop[key] = next((k for k in range(0, s + 1) if self._rank[(s - k, a)] < rank), None)
+        return self._drop[key]
 
 
 def _key_question(rulebook: Rulebook, bands: KeyQuestionBands, unit: str, std: Standard, kq_id: str,
@@ -128,17 +162,10 @@ def _key_question(rulebook: Rulebook, bands: KeyQuestionBands, unit: str, std: S
                             f"{few}: not rated ({policy.value}); {then}", policy.provenance)
         return KeyQuestionResult(kq_id, text, t.sufficient, t.insufficient, t.not_applicable, None, None, decision)
     pct = 100 * t.sufficient / t.applicable
-    rounding = rulebook.policies.rounding.value
-    compared = compared_percentage(t.sufficient, t.applicable, rounding)
     outcome = bands.outcome[(t.sufficient, t.applicable)]
-    up, down = bands.margins(t.sufficient, t.applicable)
-    table = bands.compiled.key_question_bands
-    decision = Decision(
-        subject, "key_question_bands", outcome.rule, outcome.row.then,
-        {**inputs, "pct": round(pct, 4), "pct_compared": round(compared, 4), "rounding": rounding},
-        explain.key_question_because(t.sufficient, t.applicable, t.not_applicable, pct, compared, rounding, outcome.row),
-        table.provenance_of(outcome.row), outcome.matched, up, down,
-    )
+    details, because, up, down = bands.explained(t.sufficient, t.applicable, t.not_applicable)
+    decision = Decision(subject, "key_question_bands", outcome.rule, outcome.row.then, {**inputs, **details}, because,
+                        bands.compiled.key_question_bands.provenance_of(outcome.row), outcome.matched, up, down)
     return KeyQuestionResult(kq_id, text, t.sufficient, t.insufficient, t.not_applicable, pct, outcome.row.then, decision)
 
 

@@ -96,6 +96,24 @@ def read_table(path: str | Path, what: str, sheet: str | None = None) -> TextTab
         raise InputError(
             f"{source}: {what} file is not UTF-8 text (byte {exc.start}); save it as 'CSV UTF-8'"
         ) from None
+    grid = _parse_csv(text, source, what)
+    return table_from_grid(grid, source, hashlib.sha256(raw).hexdigest(), what)
+
+
+def _parse_csv(text: str, source: str, what: str) -> pd.DataFrame:
+    """Every cell as text, one row per CSV record (blank lines included, so row numbers hold).
+
+    pandas' C parser reads well-formed files fast; a file it refuses (usually a row with more
+    cells than the first) is read again with the csv module, which pads ragged rows so the
+    table check can name the offending row.
+    """
+    try:
+        return pd.read_csv(io.StringIO(text), header=None, dtype=str, na_filter=False,
+                           skip_blank_lines=False, engine="c")
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{source}: {what} file is empty (no header row)") from None
+    except (pd.errors.ParserError, ValueError):
+        pass
     try:
         records = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
@@ -105,7 +123,7 @@ def read_table(path: str | Path, what: str, sheet: str | None = None) -> TextTab
     width = max(map(len, records))  # pad short rows: pandas will stop padding ragged lists itself
     if min(map(len, records)) != width:
         records = [row + [""] * (width - len(row)) for row in records]
-    return table_from_grid(pd.DataFrame(records, dtype=object), source, hashlib.sha256(raw).hexdigest(), what)
+    return pd.DataFrame(records, dtype=object)
 
 
 def table_from_grid(grid: pd.DataFrame, source: str, sha256: str | None, what: str,

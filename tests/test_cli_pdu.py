@@ -205,3 +205,26 @@ def test_set_errors_exit_2_with_the_path(example_cases, change, message):
     result = run(example_cases, "--set", change)
     assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
     assert message in result.stderr and "Traceback" not in result.output
+
+
+def test_lazy_command_table_matches_what_each_module_registers():
+    import importlib
+
+    import click
+
+    from ratings_engine.cli import LAZY_COMMANDS
+
+    registered = {}
+    for module in set(LAZY_COMMANDS.values()):
+        group = click.Group()
+        importlib.import_module(f"ratings_engine.{module}").register(group)
+        registered.update(dict.fromkeys(group.commands, module))
+    assert registered == LAZY_COMMANDS
+
+
+def test_every_command_is_listed_in_help():
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for name in ("pdu", "unit", "frameworks", "check-rules", "diff", "test", "validate", "report", "export",
+                 "confidence", "sweep"):
+        assert f"  {name} " in result.output
