@@ -145,6 +145,12 @@ def rate_evidence(evidence: Evidence, loaded: LoadedRulebook, judgements: Judgem
         inputs.append({"kind": "judgements", "file": judgements.source, "sha256": judgements.sha256,
                        "audit": judgements.audit.to_dict()})
     results = rate_tallies(evidence_tallies(evidence), rulebook, judgements, allow_partial=allow_partial, units=units)
+    return RatingReport(stamp(loaded), results, tuple(inputs), tuple(warnings + rating_warnings(results)))
+
+
+def rating_warnings(results) -> list[str]:
+    """What a reader must not miss about rated units: refused or partial overall ratings, missing judgements."""
+    warnings = []
     for u in results:
         if u.overall.status == "incomplete":
             warnings.append(f"unit {u.unit!r}: no overall rating, judgement standard(s) "
@@ -156,7 +162,7 @@ def rate_evidence(evidence: Evidence, loaded: LoadedRulebook, judgements: Judgem
         if unscored:
             warnings.append(f"unit {u.unit!r}: judgement for unscored standard(s) {', '.join(unscored)} missing "
                             "(shown as missing; the overall rating does not depend on it)")
-    return RatingReport(stamp(loaded), results, tuple(inputs), tuple(warnings))
+    return warnings
 
 
 def _check_judgement_units(judgements: Judgements, units: list[str], warnings: list[str]) -> None:

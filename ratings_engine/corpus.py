@@ -200,20 +200,13 @@ def _paired_unit(path: Path, units_of_file: dict[Path, list[str]], problems: lis
 
 def rate_corpus(corpus: Corpus, loaded: LoadedRulebook, *, allow_partial: bool = False):
     """Rate every unit of a corpus with one rulebook; a RatingReport stamped with the rulebook's hashes."""
-    from .api import stamp
+    from .api import rating_warnings, stamp
     from .rate import rate_tallies
     from .results import RatingReport
 
     results = rate_tallies(corpus.tallies, loaded.rulebook, corpus.judgements, allow_partial=allow_partial,
                            units=list(corpus.units))
-    warnings = list(corpus.warnings)
-    for u in results:
-        if u.overall.status == "incomplete":
-            warnings.append(f"unit {u.unit!r}: no overall rating, judgement standard(s) "
-                            f"{', '.join(u.overall.missing_judgements)} missing")
-        elif u.overall.status == "partial":
-            warnings.append(f"unit {u.unit!r}: PARTIAL overall rating, judgement standard(s) "
-                            f"{', '.join(u.overall.missing_judgements)} missing")
+    warnings = list(corpus.warnings) + rating_warnings(results)
     return RatingReport(stamp(loaded), results, corpus.inputs, tuple(warnings))
 
 

@@ -162,7 +162,7 @@ def _overrides_from_table(table, rulebook: Rulebook) -> OverrideSet:
 
 
 def _read_yaml_overrides(path: Path, rulebook: Rulebook) -> OverrideSet:
-    from .validate import load_yaml_mapping, yaml_line
+    from .yaml_input import read_yaml_mapping as load_yaml_mapping, yaml_line
 
     raw, data = load_yaml_mapping(path, "overrides")
     src = str(path)

@@ -347,43 +347,9 @@ def _parse_yaml(raw: bytes, source: str) -> Any:
 
 
 def _parse_yaml_uncached(raw: bytes, source: str) -> Any:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from .yaml_input import parse_yaml_mapping
 
-    yaml = YAML(typ="rt")  # round-trip: keeps line numbers; constructs no Python objects from tags
-    yaml.allow_duplicate_keys = False
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise RulebookError(f"{source}: rulebook is not UTF-8 text (byte {exc.start})") from None
-    try:
-        data = yaml.load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise RulebookError(Problem(f"YAML syntax error: {problem}", Location(file=source, line=line))) from None
-    except (YAMLError, ValueError, TypeError) as exc:
-        raise RulebookError(f"{source}: cannot parse YAML: {exc}") from None
-    _reject_tags(data, source, 1)
-    if not isinstance(data, dict):
-        raise RulebookError(f"{source}: a rulebook must be a YAML mapping of keys (id, version, ...)")
-    return data
-
-
-def _reject_tags(node: Any, source: str, line: int | None) -> None:
-    """A rulebook is plain data: an explicit YAML tag (e.g. !!python/object) is refused, not ignored."""
-    tag = getattr(getattr(node, "tag", None), "value", None)
-    if tag is not None:
-        raise RulebookError(Problem(f"YAML tag {tag!r} is not allowed: a rulebook is plain data",
-                                    Location(file=source, line=line)))
-    lc = getattr(node, "lc", None)
-    if isinstance(node, dict):
-        for key, value in node.items():
-            _reject_tags(value, source, lc.value(key)[0] + 1 if lc is not None else line)
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            _reject_tags(value, source, lc.item(i)[0] + 1 if lc is not None else line)
+    return parse_yaml_mapping(raw, source, "rulebook", RulebookError)
 
 
 def rulebook_from_mapping(data: Any, source: str = "<rulebook>") -> Rulebook:

@@ -196,32 +196,11 @@ def default_scenario_file(rulebook: Rulebook) -> Path:
 
 
 def load_scenario_file(path: str | Path) -> LoadedScenarios:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from .yaml_input import read_yaml_mapping
 
     path = Path(path)
     source = str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{source}: cannot read scenario file: {exc.strerror}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{source}: scenario file is not UTF-8 text (byte {exc.start})") from None
-    yaml = YAML(typ="rt")  # round-trip: line numbers; no Python objects from tags
-    yaml.allow_duplicate_keys = False
-    try:
-        data = yaml.load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise InputError(Problem(f"YAML syntax error: {exc.problem or exc.context or 'invalid YAML'}",
-                                 Location(file=source, line=mark.line + 1 if mark else None))) from None
-    except (YAMLError, ValueError, TypeError) as exc:
-        raise InputError(f"{source}: cannot parse YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise InputError(f"{source}: a scenario file must be a YAML mapping with keys 'rulebook' and 'scenarios' "
-                         "(see docs/scenario-format.md)")
+    raw, data = read_yaml_mapping(path, "scenario")
     try:
         model = ScenarioFile.model_validate(data)
     except ValidationError as exc:

@@ -28,6 +28,7 @@ from .rate import KeyQuestionBands, OverallBands
 from .results import RatingReport, StandardResult, UnitResult
 from .rulebook import NOT_INSPECTED, Rulebook
 from .sources import Audit, TextTable, read_table, sheet_locations
+from .yaml_input import read_yaml_mapping, yaml_line
 
 AGREES, DIFFERS, NOT_IN_DRAFT, NO_RATING = "agrees", "differs", "not in draft", "no computed rating"
 OVERALL_KEYS = ("overall",)
@@ -242,45 +243,7 @@ def _draft_from_table(table: TextTable, rulebook: Rulebook) -> Draft:
 # ---- YAML ----
 
 
-def load_yaml_mapping(path: Path, what: str) -> tuple[bytes, Any]:
-    """Parse a YAML file safely (round-trip loader: line numbers kept, no tags constructed)."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
-    src = str(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{src}: {what} file not found") from None
-    except OSError as exc:
-        raise InputError(f"{src}: cannot read {what} file: {exc.strerror}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{src}: {what} file is not UTF-8 text (byte {exc.start})") from None
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
-    try:
-        data = yaml.load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise InputError(Problem(f"YAML syntax error: {exc.problem or exc.context or 'invalid YAML'}",
-                                 Location(file=src, line=mark.line + 1 if mark else None))) from None
-    except (YAMLError, ValueError, TypeError) as exc:
-        raise InputError(f"{src}: cannot parse YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise InputError(f"{src}: a {what} file must be a YAML mapping of keys")
-    return raw, data
-
-
-def yaml_line(node: Any, key: Any) -> int | None:
-    lc = getattr(node, "lc", None)
-    if lc is None:
-        return None
-    try:
-        return (lc.key(key)[0] if isinstance(node, dict) else lc.item(key)[0]) + 1
-    except (KeyError, IndexError, TypeError, AttributeError):
-        return None
+load_yaml_mapping = read_yaml_mapping  # drafts and overrides files
 
 
 _UNIT_KEYS = ("unit", "standards", "overall")

@@ -1,0 +1,75 @@
+"""Reading YAML data files (rulebooks, scenarios, drafts, overrides) safely, with line numbers.
+
+One loader for every YAML input: ruamel.yaml's round-trip loader keeps each key's line for error
+messages and constructs no Python objects; duplicate keys and explicit tags (e.g.
+`!!python/object`) are refused, not ignored. Errors name the file and line.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError, Location, Problem
+
+
+def read_yaml_mapping(path: Path, what: str, error: type[InputError] = InputError) -> tuple[bytes, Any]:
+    """(raw bytes, parsed mapping) of a YAML file; `what` names the kind of file in messages."""
+    source = str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise error(f"{source}: {what} file not found") from None
+    except OSError as exc:
+        raise error(f"{source}: cannot read {what} file: {exc.strerror}") from None
+    return raw, parse_yaml_mapping(raw, source, what, error)
+
+
+def parse_yaml_mapping(raw: bytes, source: str, what: str, error: type[InputError] = InputError) -> Any:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise error(f"{source}: {what} file is not UTF-8 text (byte {exc.start})") from None
+    yaml = YAML(typ="rt")  # round-trip: keeps line numbers; constructs no Python objects from tags
+    yaml.allow_duplicate_keys = False
+    try:
+        data = yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise error(Problem(f"YAML syntax error: {problem}", Location(file=source, line=line))) from None
+    except (YAMLError, ValueError, TypeError) as exc:
+        raise error(f"{source}: cannot parse YAML: {exc}") from None
+    _reject_tags(data, source, what, error, 1)
+    if not isinstance(data, dict):
+        raise error(f"{source}: a {what} file must be a YAML mapping of keys")
+    return data
+
+
+def _reject_tags(node: Any, source: str, what: str, error: type[InputError], line: int | None) -> None:
+    """Data files are plain data: an explicit YAML tag is refused, not silently ignored."""
+    tag = getattr(getattr(node, "tag", None), "value", None)
+    if tag is not None:
+        raise error(Problem(f"YAML tag {tag!r} is not allowed: a {what} file is plain data",
+                            Location(file=source, line=line)))
+    lc = getattr(node, "lc", None)
+    if isinstance(node, dict):
+        for key, value in node.items():
+            _reject_tags(value, source, what, error, lc.value(key)[0] + 1 if lc is not None else line)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            _reject_tags(value, source, what, error, lc.item(i)[0] + 1 if lc is not None else line)
+
+
+def yaml_line(node: Any, key: Any) -> int | None:
+    """Line (1-based) of a key of a mapping, or an item of a list, in the round-trip data."""
+    lc = getattr(node, "lc", None)
+    if lc is None:
+        return None
+    try:
+        return (lc.key(key)[0] if isinstance(node, dict) else lc.item(key)[0]) + 1
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return None
