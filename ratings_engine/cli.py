@@ -64,6 +64,8 @@ def _common_rating_options(f):
         click.option("--blank", type=click.Choice(["error", "not-applicable"]), default="error", show_default=True,
                      help="What a blank answer cell means."),
         click.option("--ignore-column", multiple=True, metavar="NAME", help="A column to skip on purpose (repeatable)."),
+        click.option("--sheet", default=None, metavar="NAME", help="Worksheet of an .xlsx case file (default: the first)."),
+        click.option("--judgements-sheet", default=None, metavar="NAME", help="Worksheet of an .xlsx judgements file."),
         click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout."),
         click.option("--set", "assignments", multiple=True, metavar="PATH=VALUE",
                      help="What-if: change a rulebook value, e.g. key_question_bands.rows[kq-good].min=70 (repeatable)."),
@@ -74,13 +76,15 @@ def _common_rating_options(f):
 
 
 def _rate_and_render(cases, judgements, rules, unit, fmt, explain, allow_partial, blank, ignore_column, output,
-                     default_rules: str, assignments=()):
+                     default_rules: str, assignments=(), sheet=None, judgements_sheet=None):
     loaded = api.get_rulebook(rules or default_rules, overrides=assignments)
     if assignments:
         click.echo(f"note: rulebook {loaded.rulebook.id} changed by --set {' --set '.join(assignments)} "
                    f"(sha256 {loaded.rulebook.sha256[:12]})", err=True)
-    report = api.rate(cases, loaded, judgements=judgements, unit=unit, blank=blank,
-                      ignore_columns=ignore_column, allow_partial=allow_partial)
+    if judgements_sheet is not None and judgements is None:
+        raise click.UsageError("--judgements-sheet needs --judgements")
+    report = api.rate(cases, loaded, judgements=judgements, unit=unit, blank=blank, ignore_columns=ignore_column,
+                      allow_partial=allow_partial, sheet=sheet, judgements_sheet=judgements_sheet)
     domains = {d.domain: d.name for d in loaded.rulebook.framework}
     if fmt == "json":
         text = render.to_json(report)
