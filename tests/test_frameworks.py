@@ -312,3 +312,11 @@ def test_the_cli_reports_extends_errors_with_exit_2(tmp_path):
     assert "cycle" in result.output and "Traceback" not in result.output
     infos, errors = list_frameworks([str(tmp_path / "a.yaml"), "youth-justice-2021"])
     assert [i.id for i in infos] == ["youth-justice-2021"] and len(errors) == 1
+
+
+@pytest.mark.parametrize("path", sorted(rules_dir().glob("*.yaml")), ids=lambda p: p.stem)
+def test_check_rules_is_clean_on_every_shipped_rulebook(path):
+    from ratings_engine.check import check_rulebook
+
+    report = check_rulebook(path.stem)
+    assert report.ok, [str(f) for f in report.errors]
