@@ -61,7 +61,8 @@ def to_table(report: RatingReport, domains: dict[str, str], *, explain: bool = F
         head = f"## {u.unit}" if markdown else u.unit  # headings are not tables: '|' is safe
         out.append(head)
         out.append("")
-        out.append(f"Score {o.score}/{o.max_score}" + ("  " if markdown else ""))
+        partial_note = " (without the missing judgement standards)" if o.missing_judgements else ""
+        out.append(f"Score {o.score}/{o.max_score}{partial_note}" + ("  " if markdown else ""))
         out.append(f"Overall rating: {_overall_line(u)}" + ("  " if markdown else ""))
         if o.rating is not None:
             up = _margin(o.decision.margin_up, "points", "+")
