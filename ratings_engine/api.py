@@ -19,15 +19,15 @@ from .evidence import (
     BlankPolicy,
     CaseEvidence,
     Judgements,
-    _cases_from_table,
     cases_from_frame,
+    cases_from_reader,
     judgements_from_frame,
     read_judgements,
 )
 from .rate import rate_tallies
 from .results import RatingReport, RulebookStamp
 from .rulebook import DEFAULT_RULEBOOK, LoadedRulebook, Rulebook, load_rulebook_file, resolve_rulebook_path, with_overrides
-from .sources import read_table, sheet_locations
+from .sources import open_table, sheet_locations
 from .tallies_input import TallyEvidence, is_tally_header, tallies_from_frame, tallies_from_table
 from .tally import tally
 
@@ -53,10 +53,12 @@ def get_rulebook(rules: Rulebook | LoadedRulebook | str | Path = DEFAULT_RULEBOO
 
 
 def load_cases(cases: pd.DataFrame | str | Path, rulebook: Rulebook, *, unit: str | None = None,
-               blank: BlankPolicy = "error", ignore_columns: Sequence[str] = (), sheet: str | None = None) -> CaseEvidence:
+               blank: BlankPolicy = "error", ignore_columns: Sequence[str] = (), sheet: str | None = None,
+               encoding: str | None = None, delimiter: str | None = None) -> CaseEvidence:
     """Case evidence (one row per case). A tally file is refused with a clear error: callers that
     accept tallies as well use `load_evidence`."""
-    evidence = load_evidence(cases, rulebook, unit=unit, blank=blank, ignore_columns=ignore_columns, sheet=sheet)
+    evidence = load_evidence(cases, rulebook, unit=unit, blank=blank, ignore_columns=ignore_columns, sheet=sheet,
+                             encoding=encoding, delimiter=delimiter)
     if isinstance(evidence, TallyEvidence):
         raise InputError(f"{evidence.source}: this is a tally file (it has a 'key_question' column), but this "
                          "command needs case rows (a 'case_id' column); rate pdu, rate diff and rate test take tallies")
@@ -65,11 +67,12 @@ def load_cases(cases: pd.DataFrame | str | Path, rulebook: Rulebook, *, unit: st
 
 def load_evidence(evidence: pd.DataFrame | str | Path, rulebook: Rulebook, *, unit: str | None = None,
                   blank: BlankPolicy = "error", ignore_columns: Sequence[str] = (),
-                  sheet: str | None = None) -> Evidence:
+                  sheet: str | None = None, encoding: str | None = None, delimiter: str | None = None) -> Evidence:
     """A case file or a tally file, told apart by the header (a tally file has `key_question`).
 
-    Case files: one row per case (see `evidence`). Tally files: one row per unit and key
-    question with `sufficient` and `applicable` counts (see `tallies_input`).
+    Case files: one row per case (see `evidence`), read in chunks. Tally files: one row per unit
+    and key question with `sufficient` and `applicable` counts (see `tallies_input`). `encoding`
+    and `delimiter` apply to CSV files (see `sources`).
     """
     ignore = tuple(ignore_columns)
     if isinstance(evidence, pd.DataFrame):
@@ -77,13 +80,14 @@ def load_evidence(evidence: pd.DataFrame | str | Path, rulebook: Rulebook, *, un
             _no_blank_policy(blank, "<tallies DataFrame>")
             return tallies_from_frame(evidence, rulebook, unit=unit, ignore_columns=ignore)
         return cases_from_frame(evidence, rulebook, unit=unit, blank=blank, ignore_columns=ignore)
-    table = read_table(evidence, "case", sheet=sheet)
+    reader = open_table(evidence, "case", sheet=sheet, encoding=encoding, delimiter=delimiter)
     default_unit = unit or Path(evidence).stem
-    with sheet_locations(table):
-        if is_tally_header(table.cells.columns):
-            _no_blank_policy(blank, table.source)
-            return tallies_from_table(table, rulebook, unit=unit, default_unit=default_unit, ignore_columns=ignore)
-        return _cases_from_table(table, rulebook, unit, default_unit, blank, ignore)
+    with sheet_locations(reader):
+        if is_tally_header(reader.columns):
+            _no_blank_policy(blank, reader.source)
+            return tallies_from_table(reader.read_all(), rulebook, unit=unit, default_unit=default_unit,
+                                      ignore_columns=ignore)
+        return cases_from_reader(reader, rulebook, unit, default_unit, blank, ignore)
 
 
 def _no_blank_policy(blank: str, source: str) -> None:
@@ -105,30 +109,34 @@ def stamp(loaded: LoadedRulebook) -> RulebookStamp:
 
 
 def load_judgements(judgements: pd.DataFrame | str | Path | Judgements | None, rulebook: Rulebook,
-                    sheet: str | None = None) -> Judgements | None:
+                    sheet: str | None = None, encoding: str | None = None,
+                    delimiter: str | None = None) -> Judgements | None:
     if judgements is None or isinstance(judgements, Judgements):
         return judgements
     if isinstance(judgements, pd.DataFrame):
         return judgements_from_frame(judgements, rulebook)
-    return read_judgements(judgements, rulebook, sheet=sheet)
+    return read_judgements(judgements, rulebook, sheet=sheet, encoding=encoding, delimiter=delimiter)
 
 
 def rate(cases: pd.DataFrame | str | Path, rules: Rulebook | LoadedRulebook | str | Path = DEFAULT_RULEBOOK, *,
          judgements: pd.DataFrame | str | Path | Judgements | None = None, unit: str | None = None,
          blank: BlankPolicy = "error", ignore_columns: Sequence[str] = (), allow_partial: bool = False,
-         sheet: str | None = None, judgements_sheet: str | None = None) -> RatingReport:
+         sheet: str | None = None, judgements_sheet: str | None = None, encoding: str | None = None,
+         delimiter: str | None = None) -> RatingReport:
     """Rate every unit in a case file or tally file (or a DataFrame of either).
 
     `rules` is a Rulebook, a path to a rulebook file, or a shipped rulebook id (default: the PDU
     2021 framework). `judgements` gives the judgement standards' ratings (columns standard,
     rating, optional reason and unit). Without them the overall rating is refused, or with
     `allow_partial=True` computed from the rest and labelled partial. `.xlsx` files are read from
-    their first worksheet, or the one named by `sheet` / `judgements_sheet`.
+    their first worksheet, or the one named by `sheet` / `judgements_sheet`. `encoding` and
+    `delimiter` apply to every CSV file read (default UTF-8, comma; see `sources`).
     """
     loaded = get_rulebook(rules)
     rulebook = loaded.rulebook
-    evidence = load_evidence(cases, rulebook, unit=unit, blank=blank, ignore_columns=ignore_columns, sheet=sheet)
-    given = load_judgements(judgements, rulebook, sheet=judgements_sheet)
+    evidence = load_evidence(cases, rulebook, unit=unit, blank=blank, ignore_columns=ignore_columns, sheet=sheet,
+                             encoding=encoding, delimiter=delimiter)
+    given = load_judgements(judgements, rulebook, sheet=judgements_sheet, encoding=encoding, delimiter=delimiter)
     return rate_evidence(evidence, loaded, given, allow_partial=allow_partial)
 
 
@@ -137,7 +145,7 @@ def rate_evidence(evidence: Evidence, loaded: LoadedRulebook, judgements: Judgem
     """Rate validated evidence (cases or tallies): tally, decide, aggregate, and stamp the report."""
     rulebook = loaded.rulebook
     units = evidence.units
-    warnings: list[str] = []
+    warnings: list[str] = list(evidence.warnings)
     kind = "tallies" if isinstance(evidence, TallyEvidence) else "cases"
     inputs = [{"kind": kind, "file": evidence.source, "sha256": evidence.sha256, "audit": evidence.audit.to_dict()}]
     if judgements is not None:

@@ -72,11 +72,51 @@ def _common_rating_options(f):
     ]
     for option in reversed(options):
         f = option(f)
+    return input_options(f)
+
+
+def input_options(f):
+    """--encoding, --delimiter (how CSV inputs are read) and --audit (what happened to every row)."""
+    options = [
+        click.option("--encoding", default=None, metavar="NAME",
+                     help="Encoding of CSV inputs, e.g. cp1252 (default: UTF-8, or UTF-16 with a byte-order mark)."),
+        click.option("--delimiter", default=None, metavar="CHAR",
+                     help="Delimiter of CSV inputs: one character such as ';' or '|', or tab (default: comma)."),
+        click.option("--audit", is_flag=True,
+                     help="Also report, on stderr, each input file's rows: read, used, and skipped by reason."),
+    ]
+    for option in reversed(options):
+        f = option(f)
     return f
 
 
+def audit_text(inputs) -> str:
+    """Each input file's rows as a small table: read = used + skipped (by reason), and flagged rows."""
+    from tabulate import tabulate
+
+    blocks = []
+    for i in inputs:
+        audit = i.get("audit") or {}
+        digest = f" (sha256 {i['sha256'][:12]})" if i.get("sha256") else ""
+        sheet = f", sheet {i['sheet']!r}" if i.get("sheet") else ""
+        rows = [["rows read", audit.get("rows_read")], ["rows used", audit.get("rows_used")]]
+        rows += [[f"skipped: {reason}", n] for reason, n in (audit.get("rows_skipped") or {}).items()]
+        rows += [[f"flagged (used): {reason}", n] for reason, n in (audit.get("rows_flagged") or {}).items()]
+        table = tabulate(rows, tablefmt="plain", disable_numparse=True, colalign=("left", "right"))
+        blocks.append(f"audit: {i['kind']} {i['file']}{sheet}{digest}\n" + "\n".join("  " + line for line in table.splitlines()))
+    return "\n".join(blocks) + "\n"
+
+
+def write_output(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write the output: {exc.strerror or exc}") from None
+
+
 def _rate_and_render(cases, judgements, rules, unit, fmt, explain, allow_partial, blank, ignore_column, output,
-                     default_rules: str, assignments=(), sheet=None, judgements_sheet=None):
+                     default_rules: str, assignments=(), sheet=None, judgements_sheet=None, encoding=None,
+                     delimiter=None, audit=False):
     loaded = api.get_rulebook(rules or default_rules, overrides=assignments)
     if assignments:
         click.echo(f"note: rulebook {loaded.rulebook.id} changed by --set {' --set '.join(assignments)} "
@@ -84,19 +124,22 @@ def _rate_and_render(cases, judgements, rules, unit, fmt, explain, allow_partial
     if judgements_sheet is not None and judgements is None:
         raise click.UsageError("--judgements-sheet needs --judgements")
     report = api.rate(cases, loaded, judgements=judgements, unit=unit, blank=blank, ignore_columns=ignore_column,
-                      allow_partial=allow_partial, sheet=sheet, judgements_sheet=judgements_sheet)
+                      allow_partial=allow_partial, sheet=sheet, judgements_sheet=judgements_sheet,
+                      encoding=encoding, delimiter=delimiter)
     domains = {d.domain: d.name for d in loaded.rulebook.framework}
     if fmt == "json":
         text = render.to_json(report)
     else:
         text = render.to_table(report, domains, explain=explain, fmt="github" if fmt == "markdown" else "simple")
     if output:
-        output.write_text(text, encoding="utf-8")
+        write_output(output, text)
     else:
         click.echo(text, nl=False)
     if fmt == "json" or output:
         for w in report.warnings:
             click.echo(f"warning: {w}", err=True)
+    if audit:
+        click.echo(audit_text(report.inputs), err=True, nl=False)
 
 
 @main.command("pdu")

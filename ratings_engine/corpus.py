@@ -125,7 +125,7 @@ def load_corpus(paths: Iterable[str | Path], rulebook: Rulebook, *, blank: Blank
     if problems:
         raise InputError(problems)
 
-    warnings: list[str] = []
+    warnings: list[str] = [w for _, ev in evidence for w in ev.warnings]  # e.g. a unit spelt two ways
     items, audits = _pair_judgements(judgement_files, units_of_file, unit_files, warnings)
     tallies = pd.concat([ev.tallies if hasattr(ev, "tallies") else tally(ev) for _, ev in evidence],
                         ignore_index=True)[TALLY_COLUMNS]

@@ -334,6 +334,7 @@ def load_rulebook_file(path: Path) -> LoadedRulebook:
 
 
 _parsed: dict[tuple[str, str], Any] = {}
+MAX_PARSED_CACHE = 64
 
 
 def _parse_yaml(raw: bytes, source: str) -> Any:
@@ -341,6 +342,8 @@ def _parse_yaml(raw: bytes, source: str) -> Any:
     import copy
 
     key = (hashlib.sha256(raw).hexdigest(), source)
+    if key not in _parsed and len(_parsed) >= MAX_PARSED_CACHE:
+        _parsed.clear()  # a long-running process reading many rulebooks keeps a bounded cache
     if key not in _parsed:
         _parsed[key] = _parse_yaml_uncached(raw, source)
     return copy.deepcopy(_parsed[key])
@@ -349,7 +352,24 @@ def _parse_yaml(raw: bytes, source: str) -> Any:
 def _parse_yaml_uncached(raw: bytes, source: str) -> Any:
     from .yaml_input import parse_yaml_mapping
 
-    return parse_yaml_mapping(raw, source, "rulebook", RulebookError)
+    data = parse_yaml_mapping(raw, source, "rulebook", RulebookError)
+    _check_list_lengths(data, source)
+    return data
+
+
+def _check_list_lengths(data: Any, source: str) -> None:
+    """No list in a rulebook is longer than MAX_ROWS_PER_TABLE items: checked before anything else
+    handles the data (copying a long round-trip list takes time quadratic in its length)."""
+    from .yaml_input import yaml_line
+
+    stack = [(data, (), 1)]
+    while stack:
+        node, path, line = stack.pop()
+        if isinstance(node, list) and len(node) > MAX_ROWS_PER_TABLE:
+            raise RulebookError(Problem(f"too many items ({len(node)}); the limit is {MAX_ROWS_PER_TABLE}",
+                                        Location(file=source, line=line, key_path=_key_path(path))))
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        stack.extend((value, path + (key,), yaml_line(node, key) or line) for key, value in items)
 
 
 def rulebook_from_mapping(data: Any, source: str = "<rulebook>") -> Rulebook:
@@ -395,6 +415,9 @@ def _message(err: dict) -> str:
         return f"unknown key {err['loc'][-1]!r}"
     if kind == "missing":
         return f"missing required key {err['loc'][-1]!r}"
+    if kind == "too_long":  # the limits above (MAX_ROWS_PER_TABLE, ...)
+        ctx = err.get("ctx") or {}
+        return f"too many items ({ctx.get('actual_length')}); the limit is {ctx.get('max_length')}"
     return err["msg"]
 
 

@@ -1,17 +1,33 @@
 """Reading tabular input files into text tables that remember where each cell came from.
 
-Every input (cases, judgements, later tallies and drafts) goes through `read_table`, so every
-reader reports problems the same way: file, row (as a spreadsheet numbers it: the header is
-row 1) and column.
+Every tabular input (cases, judgements, tallies, drafts, overrides, corpus files) goes through
+`open_table` / `read_table`, so every reader reports problems the same way: file, sheet, row (as
+a spreadsheet numbers it: the header is row 1) and column, and counts its rows the same way
+(`Audit`: rows read = used + skipped, by reason).
+
+CSV files are read as a stream in chunks of `CHUNK_ROWS` rows (pandas' C parser; the csv module
+for a file it refuses), so a case file of a million rows is never held in memory as text: the
+readers validate and keep each chunk's cells in compact form before the next is read.
+
+Nothing about a file's format is guessed. UTF-8 (with or without a byte-order mark) and UTF-16
+or UTF-32 with a byte-order mark (Excel's "Unicode text") are read as such; any other encoding
+needs `encoding=` (`--encoding`), and a file that is not UTF-8 is refused with a message saying
+which `--encoding` reads it. The delimiter is a comma unless `delimiter=` (`--delimiter`) says
+otherwise; a header that is one column holding a semicolon or a tab is refused with a message
+saying which `--delimiter` to use. A title row above the header is refused naming the row that
+looks like the header.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from itertools import chain
 from pathlib import Path
+from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -19,15 +35,32 @@ import pandas as pd
 from .errors import InputError, Location, Problem
 
 MAX_PROBLEMS = 50
+#: Rows per chunk when reading a CSV file or a worksheet (memory stays proportional to this).
+CHUNK_ROWS = 50_000
+#: How far below row 1 a header pushed down by a title row or blank rows is looked for.
+HEADER_SEARCH_ROWS = 30
+#: Column names that identify the header of each kind of file (`what`), to spot a title row above it.
+HEADER_KEYS = {
+    "case": ("case_id", "key_question"),
+    "tally": ("key_question",),
+    "judgements": ("standard",),
+    "draft": ("standard",),
+    "overrides": ("standard",),
+    "corpus": ("case_id", "key_question", "standard"),
+}
+#: Words accepted by `--delimiter` besides a single character.
+DELIMITER_WORDS = {"comma": ",", "semicolon": ";", "tab": "\t", "\\t": "\t", "pipe": "|"}
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm")
 
 
 @dataclass(frozen=True)
 class TextTable:
-    """A table of stripped text cells.
+    """A table of stripped text cells (a whole file, or one chunk of it).
 
     `cells` has one column per header (header names stripped of spaces) and a RangeIndex;
     `rows[i]` is the file row number of `cells.iloc[i]`. Wholly blank rows are already dropped
-    and counted in `blank_rows`.
+    and listed in `blank_rows`; `rows_read` counts every body row, blank ones included.
     """
 
     source: str
@@ -44,124 +77,150 @@ class TextTable:
 
 @dataclass
 class Audit:
-    """What happened to every row of one input file: read = used + skipped."""
+    """What happened to every row of one input file: read = used + skipped.
+
+    `flagged` counts used rows that a warning is about (e.g. cases answering n/a to every key
+    question): they are part of `rows_used`, listed separately so they are not missed.
+    """
 
     source: str
     rows_read: int = 0
     rows_used: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
+    flagged: dict[str, int] = field(default_factory=dict)
 
     def skip(self, reason: str, n: int = 1) -> None:
         if n:
             self.skipped[reason] = self.skipped.get(reason, 0) + n
+
+    def flag(self, reason: str, n: int = 1) -> None:
+        if n:
+            self.flagged[reason] = self.flagged.get(reason, 0) + n
 
     @property
     def balanced(self) -> bool:
         return self.rows_read == self.rows_used + sum(self.skipped.values())
 
     def to_dict(self) -> dict:
-        return {"file": self.source, "rows_read": self.rows_read, "rows_used": self.rows_used,
-                "rows_skipped": dict(sorted(self.skipped.items()))}
+        out = {"file": self.source, "rows_read": self.rows_read, "rows_used": self.rows_used,
+               "rows_skipped": dict(sorted(self.skipped.items()))}
+        if self.flagged:
+            out["rows_flagged"] = dict(sorted(self.flagged.items()))
+        return out
 
 
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm")
+# ---------------------------------------------------------------------------------------------
+# Small shared helpers
 
 
-def read_table(path: str | Path, what: str, sheet: str | None = None) -> TextTable:
-    """Read a CSV file (UTF-8, with or without a byte-order mark) as text cells.
+def read_input_bytes(path: str | Path, what: str, error: type[InputError] = InputError) -> bytes:
+    """The bytes of an input file; a missing or unreadable file is a clear error naming it."""
+    source = str(path)
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise error(f"{source}: {what} file not found") from None
+    except OSError as exc:
+        raise error(f"{source}: cannot read {what} file: {exc.strerror or exc}") from None
 
-    `.xlsx` / `.xlsm` files are read by `xlsx.read_xlsx` (`sheet`: a worksheet name, default the
-    first); `sheet` with any other file is an error.
+
+def shown(value: str, limit: int = 60) -> str:
+    """`repr(value)`, shortened: error messages quote cells, and a cell can be huge."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 5] + "...'" + f" ({len(value)} characters)"
+
+
+class FirstRows:
+    """The file row where each key was first seen, for 'given twice (first in row N)' messages."""
+
+    def __init__(self) -> None:
+        self._rows: dict = {}
+
+    def repeat_of(self, key, row: int) -> int | None:
+        """None the first time `key` is seen (at `row`); afterwards, the row it was first seen in."""
+        first = self._rows.setdefault(key, row)
+        return None if first == row else first
+
+
+def spelling_key(name: str) -> str:
+    """What two spellings of one name share: letters and digits, case folded."""
+    return "".join(ch for ch in name.casefold() if ch.isalnum())
+
+
+def unit_spelling_warnings(source: str, units: Sequence[tuple[str, int, int]], noun: str = "case") -> list[str]:
+    """Warnings for units whose names differ only by case, spaces or punctuation.
+
+    `units`: (name, first row, number of rows) for each distinct unit name, in file order.
+    """
+    groups: dict[str, list[tuple[str, int, int]]] = {}
+    for item in units:
+        groups.setdefault(spelling_key(item[0]), []).append(item)
+    warnings = []
+    for items in groups.values():
+        if len(items) > 1:
+            named = [f"{name!r} (from row {row}, {n} {noun}{'' if n == 1 else 's'})" for name, row, n in items]
+            warnings.append(f"{source}: a unit spelt {len(items)} ways: {', '.join(named[:-1])} and {named[-1]}; "
+                            "they are rated as different units (correct the spelling if they are one)")
+    return warnings
+
+
+# ---------------------------------------------------------------------------------------------
+# Opening a table
+
+
+def read_table(path: str | Path, what: str, sheet: str | None = None, *, encoding: str | None = None,
+               delimiter: str | None = None) -> TextTable:
+    """A whole table (for inputs read at once: judgements, tallies, drafts, overrides, corpus files)."""
+    return open_table(path, what, sheet, encoding=encoding, delimiter=delimiter).read_all()
+
+
+def open_table(path: str | Path, what: str, sheet: str | None = None, *, encoding: str | None = None,
+               delimiter: str | None = None, chunk_rows: int = CHUNK_ROWS) -> TableReader:
+    """A CSV file or a worksheet of an .xlsx workbook, with its header checked, to read in chunks.
+
+    `.xlsx` / `.xlsm` files are read by `xlsx.open_xlsx` (`sheet`: a worksheet name, default the
+    first); `sheet` with any other file is an error, and so are `encoding` and `delimiter` with a
+    workbook.
     """
     path = Path(path)
     source = str(path)
     suffix = path.suffix.lower()
     if suffix in SPREADSHEET_SUFFIXES:
-        from .xlsx import read_xlsx
+        for option, value in (("--encoding", encoding), ("--delimiter", delimiter)):
+            if value is not None:
+                raise InputError(f"{source}: {option} applies to CSV files, not to this .xlsx workbook")
+        from .xlsx import open_xlsx
 
-        return read_xlsx(path, what, sheet)
+        return open_xlsx(path, what, sheet, chunk_rows)
     if suffix in (".xls", ".ods", ".numbers"):
         raise InputError(f"{source}: {what} file: {suffix} spreadsheets are not read; save it as .xlsx or as 'CSV UTF-8'")
     if sheet is not None:
         raise InputError(f"{source}: a sheet ({sheet!r}) was named, but this {what} file is not a spreadsheet (.xlsx)")
+    sep = delimiter_char(delimiter)
+    if encoding is not None:
+        encoding = _checked_encoding(encoding)
+    csv_file = _CsvFile(path, source, what, encoding, sep, chunk_rows)
+    return TableReader(source, what, csv_file.grids, kind="csv", delimiter=sep, digest=csv_file.digest)
+
+
+def delimiter_char(option: str | None) -> str:
+    """The delimiter an option names: one character, or a word such as tab (default: a comma)."""
+    if option is None:
+        return ","
+    char = DELIMITER_WORDS.get(option.strip().lower(), option)
+    if len(char) != 1 or char in "\"\r\n" or char.isalnum():
+        raise InputError(f"--delimiter {option!r}: give one character such as ';' or '|', or the word tab")
+    return char
+
+
+def _checked_encoding(encoding: str) -> str:
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{source}: {what} file not found") from None
-    except OSError as exc:
-        raise InputError(f"{source}: cannot read {what} file: {exc.strerror}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{source}: {what} file is not UTF-8 text (byte {exc.start}); save it as 'CSV UTF-8'"
-        ) from None
-    grid = _parse_csv(text, source, what)
-    return table_from_grid(grid, source, hashlib.sha256(raw).hexdigest(), what)
-
-
-def _parse_csv(text: str, source: str, what: str) -> pd.DataFrame:
-    """Every cell as text, one row per CSV record (blank lines included, so row numbers hold).
-
-    pandas' C parser reads well-formed files fast; a file it refuses (usually a row with more
-    cells than the first) is read again with the csv module, which pads ragged rows so the
-    table check can name the offending row.
-    """
-    try:
-        return pd.read_csv(io.StringIO(text), header=None, dtype=str, na_filter=False,
-                           skip_blank_lines=False, engine="c")
-    except pd.errors.EmptyDataError:
-        raise InputError(f"{source}: {what} file is empty (no header row)") from None
-    except (pd.errors.ParserError, ValueError):
-        pass
-    try:
-        records = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as exc:
-        raise InputError(f"{source}: not a readable CSV file: {exc}") from None
-    if not records:
-        raise InputError(f"{source}: {what} file is empty (no header row)")
-    width = max(map(len, records))  # pad short rows: pandas will stop padding ragged lists itself
-    if min(map(len, records)) != width:
-        records = [row + [""] * (width - len(row)) for row in records]
-    return pd.DataFrame(records, dtype=object)
-
-
-def table_from_grid(grid: pd.DataFrame, source: str, sha256: str | None, what: str,
-                    sheet: str | None = None) -> TextTable:
-    """`grid`: every cell as text, header in the first row, file row i + 1 in row i."""
-    grid = grid.fillna("").astype(str)
-    grid = grid.apply(_strip)
-    if grid.empty or not (grid.iloc[0] != "").any():
-        raise InputError(f"{source}: {what} file is empty (no header row)")
-    header = list(grid.iloc[0])
-    while header and header[-1] == "":
-        header.pop()  # cells past the last header: blank ones are stray commas; data is a ragged row (below)
-    problems = []
-    for i, name in enumerate(header):
-        if not name:
-            problems.append(Problem(f"column {i + 1} has no header", Location(file=source, sheet=sheet, row=1)))
-        elif name in header[:i]:
-            problems.append(Problem("column header appears twice", Location(file=source, sheet=sheet, row=1, column=name)))
-    extra = grid.iloc[1:, len(header):]
-    if extra.shape[1] and (extra != "").any(axis=None):
-        first = int(extra.index[(extra != "").any(axis=1)][0])
-        problems.append(Problem(f"row has more cells than the header's {len(header)}", Location(file=source, sheet=sheet, row=first + 1)))
-    if problems:
-        raise InputError(problems[:MAX_PROBLEMS])
-    body = grid.iloc[1:, : len(header)]
-    body.columns = header
-    blank = (body == "").all(axis=1)
-    rows = tuple(int(i) + 1 for i in body.index[~blank])
-    blank_rows = tuple(int(i) + 1 for i in body.index[blank])
-    cells = body[~blank].reset_index(drop=True)
-    return TextTable(source, cells, rows, sha256, len(body), blank_rows, sheet)
-
-
-def _strip(column: pd.Series) -> pd.Series:
-    """`column.str.strip()`, stripping each distinct text once (answer columns hold a handful)."""
-    positions, distinct = pd.factorize(column.to_numpy(dtype=object))
-    stripped = np.array([text.strip() for text in distinct], dtype=object)
-    return pd.Series(stripped[positions], index=column.index, dtype=column.dtype)
+        info = codecs.lookup(encoding)
+    except LookupError:
+        info = None
+    if info is None or not getattr(info, "_is_text_encoding", True):  # text encodings only (not rot13, hex, ...)
+        raise InputError(f"--encoding {encoding!r}: unknown encoding (for example utf-8, cp1252, latin-1, utf-16)")
+    return info.name
 
 
 def table_from_frame(frame: pd.DataFrame, source: str, what: str) -> TextTable:
@@ -172,11 +231,11 @@ def table_from_frame(frame: pd.DataFrame, source: str, what: str) -> TextTable:
     body = frame.astype(object).where(~frame.isna(), "").astype(str)
     body.columns = header.columns
     grid = pd.concat([header, body], ignore_index=True)
-    return table_from_grid(grid, source, None, what)
+    return TableReader(source, what, lambda: iter([grid]), kind="frame").read_all()
 
 
 @contextmanager
-def sheet_locations(table: TextTable):
+def sheet_locations(table: TextTable | TableReader):
     """Problems raised inside about `table`'s file get its sheet too (spreadsheet inputs)."""
     try:
         yield table
@@ -189,8 +248,327 @@ def sheet_locations(table: TextTable):
         raise type(exc)(problems) from None
 
 
-def _is_missing(value) -> bool:
+# ---------------------------------------------------------------------------------------------
+# The table reader: header checks, then body chunks
+
+
+class TableReader:
+    """One input table: its header (read and checked on opening), then its body in chunks.
+
+    `grids()` gives the raw cell grid in chunks (DataFrames of text with positional columns,
+    indexed by 0-based file row; row 0 is the header). `chunks()` gives each chunk's body as a
+    `TextTable` (stripped, blank rows dropped and listed, rows numbered as in the file); calling
+    it again reads the file again. `sha256` is known once the table has been read to the end.
+    """
+
+    def __init__(self, source: str, what: str, grids: Callable[[], Iterator[pd.DataFrame]], *,
+                 sheet: str | None = None, kind: str = "csv", delimiter: str = ",",
+                 digest: Callable[[], str | None] | None = None, sha256: str | None = None):
+        self.source = source
+        self.what = what
+        self.sheet = sheet
+        self.kind = kind  # csv | xlsx | frame
+        self.delimiter = delimiter
+        self._grids = grids
+        self._digest = digest
+        self._sha256 = sha256
+        self._pending: Iterator[pd.DataFrame] | None = grids()
+        first = next(self._pending, None)
+        grid = _cleaned(first) if first is not None else None
+        self.columns: tuple[str, ...] = self._header(grid)
+        self._first_body = grid.iloc[1:] if grid is not None else None
+
+    @property
+    def sha256(self) -> str | None:
+        return self._digest() if self._digest is not None else self._sha256
+
+    def chunks(self) -> Iterator[TextTable]:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            first, self._first_body = self._first_body, None
+            grids = chain([first], (_cleaned(g) for g in pending))
+        else:
+            grids = (_cleaned(g) for g in _skip_header(self._grids()))
+        for grid in grids:
+            yield self._body(grid)
+
+    def read_all(self) -> TextTable:
+        """The whole body as one table."""
+        parts = list(self.chunks())
+        cells = (pd.concat([p.cells for p in parts], ignore_index=True) if len(parts) > 1
+                 else parts[0].cells if parts else pd.DataFrame(columns=list(self.columns)))
+        return TextTable(self.source, cells, tuple(chain.from_iterable(p.rows for p in parts)), self.sha256,
+                         sum(p.rows_read for p in parts), tuple(chain.from_iterable(p.blank_rows for p in parts)),
+                         self.sheet)
+
+    # ---- the header ----
+    def _where(self, row: int | None = None, column: str | None = None) -> Location:
+        return Location(file=self.source, sheet=self.sheet, row=row, column=column)
+
+    def _header(self, grid: pd.DataFrame | None) -> tuple[str, ...]:
+        noun = "sheet" if self.kind == "xlsx" else "file"
+        if grid is None or grid.empty:
+            raise InputError(Problem(f"{self.what} {noun} is empty (no header row)", self._where()))
+        header = list(grid.iloc[0])
+        while header and header[-1] == "":
+            header.pop()  # cells past the last header: blank ones are stray commas; data is a ragged row (below)
+        if len(header) == 1:
+            self._one_column_header(header[0])
+        self._displaced_header(grid, header)
+        if not header:
+            raise InputError(Problem(f"{self.what} {noun} is empty (no header row)", self._where()))
+        problems = []
+        for i, name in enumerate(header):
+            if not name:
+                problems.append(Problem(f"column {i + 1} has no header", self._where(1)))
+            elif name in header[:i]:
+                problems.append(Problem("column header appears twice", self._where(1, name)))
+        if problems:
+            raise InputError(problems[:MAX_PROBLEMS])
+        return tuple(header)
+
+    def _one_column_header(self, name: str) -> None:
+        """A one-column header holding another delimiter: the file was split on the wrong character."""
+        others = [d for d in _DELIMITER_NAMES if d != self.delimiter and d in name]
+        if not others:
+            return
+        found = _DELIMITER_NAMES[others[0]]
+        if self.kind == "csv":
+            hint = " (as Excel's 'Unicode text' is)" if others[0] == "\t" else ""
+            option = "tab" if others[0] == "\t" else f"'{others[0]}'"
+            message = (f"the header is a single column containing a {found}: the file looks {found}-separated{hint}; "
+                       f"use --delimiter {option}")
+        else:
+            message = (f"the header is a single cell containing a {found}: the column names were not split into "
+                       "columns (in Excel: Data > Text to Columns)")
+        raise InputError(Problem(message, self._where(1)))
+
+    def _displaced_header(self, grid: pd.DataFrame, header: list[str]) -> None:
+        """A title row (or blank rows) above the header: name the row that looks like the header."""
+        keys = HEADER_KEYS.get(self.what)
+        if not keys or set(keys) & set(header):
+            return
+        for r in range(1, min(len(grid), HEADER_SEARCH_ROWS)):
+            row = set(grid.iloc[r])
+            found = [k for k in keys if k in row]
+            if found:
+                above = "blank rows" if not header else "title or other rows"
+                raise InputError(Problem(
+                    f"the header must be row 1, but row {r + 1} looks like the header (it has {found[0]!r}): "
+                    f"delete the {above} above it", self._where(1)))
+
+    # ---- the body ----
+    def _body(self, grid: pd.DataFrame) -> TextTable:
+        width = len(self.columns)
+        extra = grid.iloc[:, width:]
+        if extra.shape[1] and (extra != "").any(axis=None):
+            first = int(extra.index[(extra != "").any(axis=1)][0])
+            raise InputError(Problem(f"row has more cells than the header's {width}", self._where(first + 1)))
+        body = grid.iloc[:, :width]
+        if body.shape[1] < width:  # a chunk of short rows (csv module path): pad with blank cells
+            body = body.reindex(columns=range(width), fill_value="")
+        body.columns = list(self.columns)
+        blank = (body == "").all(axis=1).to_numpy()
+        positions = body.index.to_numpy()
+        cells = body[~blank].reset_index(drop=True)
+        return TextTable(self.source, cells, tuple((positions[~blank] + 1).tolist()), None, len(body),
+                         tuple((positions[blank] + 1).tolist()), self.sheet)
+
+
+def _skip_header(grids: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    for n, grid in enumerate(grids):
+        yield grid.iloc[1:] if n == 0 else grid
+
+
+def _cleaned(grid: pd.DataFrame) -> pd.DataFrame:
+    """Every cell as stripped text (column by column, so a chunk is not copied whole)."""
+    grid = grid.fillna("")
+    for position in range(grid.shape[1]):
+        grid.isetitem(position, _strip(grid.iloc[:, position].astype(str)))
+    return grid
+
+
+def _strip(column: pd.Series) -> pd.Series:
+    """`column.str.strip()`, stripping each distinct text once (answer columns hold a handful)."""
+    positions, distinct = pd.factorize(column.to_numpy(dtype=object))
+    stripped = np.array([text.strip() for text in distinct], dtype=object)
+    return pd.Series(stripped[positions], index=column.index, dtype=column.dtype)
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV files: a stream of chunks, hashed as read
+
+
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_BOM_FAMILIES = {"utf-8-sig": ("utf-8", "utf-8-sig"), "utf-16": ("utf-16", "utf-16-le", "utf-16-be"),
+                 "utf-32": ("utf-32", "utf-32-le", "utf-32-be")}
+_BOM_NAMES = {"utf-8-sig": "UTF-8", "utf-16": "UTF-16", "utf-32": "UTF-32"}
+
+
+class _HashingFile(io.RawIOBase):
+    """A binary file that hashes every byte read through it."""
+
+    def __init__(self, raw):
+        self._raw = raw
+        self.sha = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = self._raw.readinto(buffer)
+        if n:
+            self.sha.update(memoryview(buffer)[:n])
+        return n
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+class _CsvFile:
+    """A CSV file read as a stream of raw grid chunks (see `TableReader`)."""
+
+    def __init__(self, path: Path, source: str, what: str, encoding: str | None, delimiter: str, chunk_rows: int):
+        self.path, self.source, self.what = path, source, what
+        self.encoding, self.delimiter, self.chunk_rows = encoding, delimiter, chunk_rows
+        self._sha256: str | None = None
+
+    def digest(self) -> str | None:
+        return self._sha256
+
+    def _open(self) -> tuple[_HashingFile, io.TextIOWrapper]:
+        try:
+            raw = open(self.path, "rb", buffering=0)  # noqa: SIM115 - closed with the text stream
+        except FileNotFoundError:
+            raise InputError(f"{self.source}: {self.what} file not found") from None
+        except OSError as exc:
+            raise InputError(f"{self.source}: cannot read {self.what} file: {exc.strerror or exc}") from None
+        hashing = _HashingFile(raw)
+        buffered = io.BufferedReader(hashing, 1 << 20)
+        try:
+            codec = self._codec(buffered.peek(4096)[:4096])
+        except BaseException:
+            buffered.close()
+            raise
+        return hashing, io.TextIOWrapper(buffered, encoding=codec, errors="strict", newline="")
+
+    def _codec(self, head: bytes) -> str:
+        bom = next((codec for mark, codec in _BOMS if head.startswith(mark)), None)
+        if self.encoding is None:
+            if bom is not None:
+                return bom
+            if b"\x00" in head:
+                raise InputError(f"{self.source}: {self.what} file holds NUL bytes, so it is not CSV text: "
+                                 + _binary_kind(head))
+            return "utf-8"
+        if bom is not None:
+            if self.encoding in _BOM_FAMILIES[bom]:
+                return bom  # the byte-order mark says which byte order; the codec drops it
+            raise InputError(f"{self.source}: the file starts with a {_BOM_NAMES[bom]} byte-order mark, but "
+                             f"--encoding {self.encoding} was given: leave out --encoding (files with a byte-order "
+                             "mark are read by it)")
+        return self.encoding
+
+    def grids(self) -> Iterator[pd.DataFrame]:
+        """The cell grid in chunks: pandas' C parser, or the csv module from where it gave up."""
+        done = 0
+        hashing, text = self._open()
+        with text:
+            try:
+                with pd.read_csv(text, header=None, dtype=str, na_filter=False, skip_blank_lines=False,
+                                 engine="c", sep=self.delimiter, chunksize=self.chunk_rows) as reader:
+                    for chunk in reader:
+                        chunk.index = pd.RangeIndex(done, done + len(chunk))
+                        done += len(chunk)
+                        yield chunk
+                self._sha256 = hashing.sha.hexdigest()
+                return
+            except pd.errors.EmptyDataError:
+                if done == 0:
+                    raise InputError(f"{self.source}: {self.what} file is empty (no header row)") from None
+            except UnicodeDecodeError:
+                raise self._encoding_error() from None
+            except (pd.errors.ParserError, ValueError, OverflowError):
+                pass  # e.g. a row with more cells than the first: the csv module pads it (see TableReader._body)
+        yield from self._csv_module_grids(skip=done)
+
+    def _csv_module_grids(self, skip: int) -> Iterator[pd.DataFrame]:
+        hashing, text = self._open()
+        with text:
+            records = csv.reader(text, delimiter=self.delimiter)
+            batch: list[list[str]] = []
+            start = n = 0
+            try:
+                for n, record in enumerate(records):
+                    if n < skip:
+                        continue
+                    if not batch:
+                        start = n
+                    batch.append(record)
+                    if len(batch) == self.chunk_rows:
+                        yield grid_of(batch, start)
+                        batch = []
+            except csv.Error as exc:
+                raise InputError(Problem(f"not a readable CSV file: {exc}",
+                                         Location(file=self.source, line=records.line_num))) from None
+            except UnicodeDecodeError:
+                raise self._encoding_error() from None
+            if batch:
+                yield grid_of(batch, start)
+            elif n == 0 and skip == 0 and not records.line_num:
+                raise InputError(f"{self.source}: {self.what} file is empty (no header row)")
+            self._sha256 = hashing.sha.hexdigest()
+
+    def _encoding_error(self) -> InputError:
+        """Where the text stops decoding, and which --encoding would read it."""
+        codec = self.encoding or "utf-8"
+        decoder = codecs.getincrementaldecoder(codec)("strict")
+        line, at, byte = 1, None, None
+        with open(self.path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError as exc:
+                    at, byte = line + exc.object[: exc.start].count(b"\n"), exc.object[exc.start]
+                    break
+                line += block.count(b"\n")
+        where = f"line {at}: byte 0x{byte:02X}" if at is not None else "at the end of the file"
+        if self.encoding is not None:
+            return InputError(f"{self.source}: {self.what} file is not {self.encoding} text ({where}); check --encoding")
+        if _decodes(self.path, "cp1252"):
+            hint = ("it reads as Windows-1252, as Excel saves 'CSV (Comma delimited)': use --encoding cp1252, "
+                    "or save it as 'CSV UTF-8'")
+        else:
+            hint = "use --encoding with its encoding (for example --encoding latin-1), or save it as 'CSV UTF-8'"
+        return InputError(f"{self.source}: {self.what} file is not UTF-8 text ({where}); {hint}")
+
+
+def grid_of(records: list[list[str]], start: int) -> pd.DataFrame:
+    """A raw grid chunk from rows of cells (short rows padded) that start at 0-based file row `start`."""
+    width = max(map(len, records), default=0)
+    if min(map(len, records)) != width:
+        records = [row + [""] * (width - len(row)) for row in records]
+    return pd.DataFrame(records, index=pd.RangeIndex(start, start + len(records)), dtype=object)
+
+
+def _decodes(path: Path, codec: str) -> bool:
+    decoder = codecs.getincrementaldecoder(codec)("strict")
     try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                decoder.decode(block)
+        decoder.decode(b"", True)
+    except UnicodeDecodeError:
         return False
+    return True
+
+
+def _binary_kind(head: bytes) -> str:
+    if head.startswith(b"PK\x03\x04"):
+        return "it is a zip file, perhaps an .xlsx workbook: name it .xlsx"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "it is an old Excel .xls workbook: save it as .xlsx or as 'CSV UTF-8'"
+    return ("a binary file, or UTF-16 text without a byte-order mark (then use --encoding utf-16-le, "
+            "or --encoding utf-16-be)")

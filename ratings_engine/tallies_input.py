@@ -26,8 +26,9 @@ from typing import Iterable
 import pandas as pd
 
 from .errors import InputError, Location, Problem
+from .evidence import partial_standards
 from .rulebook import Rulebook
-from .sources import MAX_PROBLEMS, Audit, TextTable, read_table, table_from_frame
+from .sources import MAX_PROBLEMS, Audit, FirstRows, TextTable, read_table, shown, table_from_frame, unit_spelling_warnings
 from .tally import TALLY_COLUMNS
 
 REQUIRED = ("key_question", "sufficient", "applicable")
@@ -45,6 +46,7 @@ class TallyEvidence:
     source: str
     sha256: str | None
     audit: Audit
+    warnings: tuple[str, ...] = ()  # e.g. a unit spelt two ways
 
     @property
     def units(self) -> list[str]:
@@ -62,11 +64,12 @@ def is_tally_header(columns: Iterable[str]) -> bool:
 
 
 def read_tallies(path: str | Path, rulebook: Rulebook, *, unit: str | None = None,
-                 ignore_columns: tuple[str, ...] = (), sheet: str | None = None) -> TallyEvidence:
+                 ignore_columns: tuple[str, ...] = (), sheet: str | None = None, encoding: str | None = None,
+                 delimiter: str | None = None) -> TallyEvidence:
     """Read and validate a tally file (CSV, or a worksheet of an .xlsx file)."""
     from .sources import sheet_locations
 
-    table = read_table(path, "tally", sheet=sheet)
+    table = read_table(path, "tally", sheet=sheet, encoding=encoding, delimiter=delimiter)
     with sheet_locations(table):
         return tallies_from_table(table, rulebook, unit=unit, default_unit=unit or Path(path).stem,
                                   ignore_columns=ignore_columns)
@@ -106,7 +109,7 @@ def tallies_from_table(table: TextTable, rulebook: Rulebook, *, unit: str | None
     known = set(rulebook.key_question_ids)
     has_unit = "unit" in cells.columns
     records = []
-    seen: dict[tuple[str, str], int] = {}
+    first = FirstRows()
     for i, row in enumerate(cells.to_dict("records")):
         row_problems: list[Problem] = []
         unit_name = row["unit"] if has_unit else default_unit
@@ -120,7 +123,7 @@ def tallies_from_table(table: TextTable, rulebook: Rulebook, *, unit: str | None
             hint = (f"; {kq!r} is a standard, give one row per key question "
                     f"({', '.join(k.id for k in std.key_questions)})" if std is not None and std.key_questions
                     else f"; rulebook {rulebook.id} has {', '.join(rulebook.key_question_ids)}")
-            row_problems.append(Problem(f"unknown key question {kq!r}{hint}", table.where(i, "key_question")))
+            row_problems.append(Problem(f"unknown key question {shown(kq)}{hint}", table.where(i, "key_question")))
         counts: dict[str, int] = {}
         for column in COUNT_COLUMNS:
             if column not in cells.columns:
@@ -134,15 +137,12 @@ def tallies_from_table(table: TextTable, rulebook: Rulebook, *, unit: str | None
         if "insufficient" in counts and s is not None and a is not None and s <= a and counts["insufficient"] != a - s:
             row_problems.append(Problem(f"insufficient ({counts['insufficient']}) is not applicable - sufficient "
                                         f"({a} - {s} = {a - s})", table.where(i, "insufficient")))
-        if not row_problems:
-            key = (unit_name, kq)
-            if key in seen:
-                row_problems.append(Problem(
-                    f"key question {kq} given twice for unit {unit_name!r} (first in row {table.rows[seen[key]]})",
-                    table.where(i, "key_question")))
-            else:
-                seen[key] = i
-                records.append((unit_name, kq, s, a - s, counts.get("not_applicable", 0), a, i))
+        earlier = None if row_problems else first.repeat_of((unit_name, kq), table.rows[i])
+        if earlier is not None:
+            row_problems.append(Problem(f"key question {kq} given twice for unit {unit_name!r} (first in row {earlier})",
+                                        table.where(i, "key_question")))
+        elif not row_problems:
+            records.append((unit_name, kq, s, a - s, counts.get("not_applicable", 0), a, i))
         problems.extend(row_problems)
         if len(problems) > MAX_PROBLEMS:
             break
@@ -156,17 +156,10 @@ def tallies_from_table(table: TextTable, rulebook: Rulebook, *, unit: str | None
 
     # Every standard is given whole or not at all, per unit (as for case files).
     for unit_name, group in frame.groupby("unit", sort=False):
-        present = set(group["key_question"])
-        for std in rulebook.standards:
-            ids = [k.id for k in std.key_questions]
-            have = [k for k in ids if k in present]
-            if have and len(have) != len(ids):
-                missing = [k for k in ids if k not in present]
-                first = rows_of[int(group.index[group["key_question"].isin(have)][0])]
-                problems.append(Problem(
-                    f"unit {unit_name!r}: standard {std.id} {std.name} has rows for {', '.join(have)} but not "
-                    f"{', '.join(missing)}: give all its key questions or none (none = not inspected)",
-                    Location(file=src, row=table.rows[first], column="key_question")))
+        for message, have in partial_standards(rulebook, set(group["key_question"]), "rows for"):
+            at = rows_of[int(group.index[group["key_question"].isin(have)][0])]
+            problems.append(Problem(f"unit {unit_name!r}: {message}",
+                                    Location(file=src, row=table.rows[at], column="key_question")))
     if problems:
         raise InputError(problems[:MAX_PROBLEMS])
 
@@ -186,7 +179,17 @@ def tallies_from_table(table: TextTable, rulebook: Rulebook, *, unit: str | None
         audit.skip(f"unit other than {unit!r}", int((~keep).sum()))
         frame = frame[keep].reset_index(drop=True)
     audit.rows_used = len(frame)
-    return TallyEvidence(frame, src, table.sha256, audit)
+    return TallyEvidence(frame, src, table.sha256, audit, tuple(_unit_warnings(src, records, table)))
+
+
+def _unit_warnings(src: str, records: list[tuple], table: TextTable) -> list[str]:
+    """A unit spelt two ways (by case, spaces or punctuation) is warned about, naming both."""
+    first: dict[str, int] = {}
+    count: dict[str, int] = {}
+    for record in records:
+        first.setdefault(record[0], table.rows[record[6]])
+        count[record[0]] = count.get(record[0], 0) + 1
+    return unit_spelling_warnings(src, [(u, first[u], count[u]) for u in first], noun="tally row")
 
 
 def _count(text: str, table: TextTable, i: int, column: str, problems: list[Problem]) -> int | None:
@@ -204,7 +207,7 @@ def _count(text: str, table: TextTable, i: int, column: str, problems: list[Prob
         if as_float is not None and as_float.is_integer() and "." in text and set(text.split(".", 1)[1]) <= {"0"}:
             value = int(as_float)  # "12.0", as spreadsheets sometimes save whole numbers
         else:
-            problems.append(Problem(f"{column} must be a whole number of cases, not {text!r}", where))
+            problems.append(Problem(f"{column} must be a whole number of cases, not {shown(text)}", where))
             return None
     if value < 0:
         problems.append(Problem(f"{column} must not be negative ({value})", where))

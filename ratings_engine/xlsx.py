@@ -26,13 +26,14 @@ import datetime as dt
 import hashlib
 import io
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import pandas as pd
 
 from .errors import InputError, Location, Problem
-from .sources import MAX_PROBLEMS, TextTable, table_from_grid
+from .sources import CHUNK_ROWS, MAX_PROBLEMS, TableReader, TextTable, grid_of, read_input_bytes
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -64,80 +65,115 @@ def cell_text(value: Any) -> str:
 
 def read_xlsx(path: str | Path, what: str, sheet: str | None = None) -> TextTable:
     """Read one worksheet of an .xlsx workbook as text cells (header in row 1)."""
-    from openpyxl import load_workbook
-    from openpyxl.utils import get_column_letter
+    return open_xlsx(path, what, sheet).read_all()
 
+
+def open_xlsx(path: str | Path, what: str, sheet: str | None = None, chunk_rows: int = CHUNK_ROWS) -> TableReader:
+    """One worksheet of an .xlsx workbook, to read in chunks (see `sources.TableReader`)."""
     path = Path(path)
     source = str(path)
+    raw = read_input_bytes(path, what)
+    opened = [_open_books(raw, source, what)]  # fails early on a file that is not a workbook
+    names = [ws.title for ws in opened[0][0].worksheets]
+    if not names or (sheet is not None and sheet not in names):
+        for book in opened[0]:
+            book.close()
+        if not names:
+            raise InputError(f"{source}: the workbook has no worksheets")
+        raise InputError(Problem(f"no sheet named {sheet!r} (sheets: {', '.join(repr(n) for n in names)})",
+                                 Location(file=source)))
+    name = names[0] if sheet is None else sheet
+
+    def grids() -> Iterator[pd.DataFrame]:  # the first read uses the books opened above
+        books = opened.pop() if opened else _open_books(raw, source, what)
+        return _sheet_grids(books, source, name, chunk_rows)
+
+    return TableReader(source, what, grids, sheet=name, kind="xlsx", sha256=hashlib.sha256(raw).hexdigest())
+
+
+def _open_books(raw: bytes, source: str, what: str):
+    """Two views of the same file: saved values, and which cells hold formulas."""
+    from openpyxl import load_workbook
+
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{source}: {what} file not found") from None
-    except OSError as exc:
-        raise InputError(f"{source}: cannot read {what} file: {exc.strerror}") from None
-    try:
-        # Two views of the same file: saved values, and which cells hold formulas.
-        values_book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-        formula_book = load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
+        return (load_workbook(io.BytesIO(raw), read_only=True, data_only=True),
+                load_workbook(io.BytesIO(raw), read_only=True, data_only=False))
     except Exception as exc:  # noqa: BLE001 - any failure to parse a user's file is bad input
         raise InputError(f"{source}: {what} file is not a readable .xlsx workbook "
                          f"({type(exc).__name__}: {exc})") from None
+
+
+def _sheet_grids(books, source: str, sheet: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """The worksheet's cells as text, in chunks of rows; formulas without a saved value and error
+    values are reported with their cell. Formatted but empty rows at the end of the sheet are not
+    rows anyone wrote: they are dropped (blank rows between data rows are kept, and counted)."""
+    from openpyxl.utils import get_column_letter
+
+    values_book, formula_book = books
     try:
-        names = [ws.title for ws in values_book.worksheets]
-        if not names:
-            raise InputError(f"{source}: the workbook has no worksheets")
-        if sheet is None:
-            sheet = names[0]
-        elif sheet not in names:
-            raise InputError(Problem(f"no sheet named {sheet!r} (sheets: {', '.join(repr(n) for n in names)})",
-                                     Location(file=source)))
-        values_ws = values_book[sheet]
-        formula_ws = formula_book[sheet]
+        values_ws, formula_ws = values_book[sheet], formula_book[sheet]
         values_ws.reset_dimensions()  # saved dimensions may be wrong: read every row there is
         formula_ws.reset_dimensions()
-        value_rows = [tuple(r) for r in values_ws.iter_rows(values_only=True)]
-        formula_rows = [tuple(r) for r in formula_ws.iter_rows()]
-    except InputError:
-        raise
-    except Exception as exc:  # noqa: BLE001
-        raise InputError(Problem(f"cannot read the worksheet ({type(exc).__name__}: {exc})",
-                                 Location(file=source, sheet=sheet))) from None
+        header: list[str] = []
+        problems: list[Problem] = []
+        batch: list[list[str]] = []
+        blank_run: list[list[str]] = []  # blank rows not yet known to be followed by data
+        start = 0
+        rows = zip_longest(values_ws.iter_rows(values_only=True), formula_ws.iter_rows(), fillvalue=())
+        for r, (values, formulas) in enumerate(_guarded(rows, source, sheet)):
+            row: list[str] = []
+            for c, value in enumerate(values):
+                cell = formulas[c] if c < len(formulas) else None
+                kind = getattr(cell, "data_type", None)
+                if kind == "f" and value is None or kind == "e" or (
+                        kind == "f" and isinstance(value, str) and value in _ERROR_VALUES):
+                    ref = f"{get_column_letter(c + 1)}{r + 1}"
+                    column = ((header[c] if c < len(header) else "") or get_column_letter(c + 1)) if r else None
+                    where = Location(file=source, sheet=sheet, row=r + 1, column=column)
+                    problems.append(Problem(f"cell {ref} holds a formula ({cell.value}) with no saved value; open "
+                                            "and save the workbook in Excel, or paste the values", where)
+                                    if value is None else Problem(f"cell {ref} holds the error value "
+                                                                  f"{cell_text(value)}", where))
+                row.append(cell_text(value))
+            if r == 0:
+                header = [text.strip() for text in row]
+            if len(problems) >= MAX_PROBLEMS:
+                break
+            if not any(text.strip() for text in row):
+                blank_run.append(row)
+                continue
+            if blank_run:
+                batch.extend(blank_run)
+                blank_run = []
+            batch.append(row)
+            if len(batch) >= chunk_rows:
+                if problems:
+                    break
+                yield grid_of(batch, start)
+                start += len(batch)
+                batch = []
+        if problems:
+            raise InputError(problems[:MAX_PROBLEMS])
+        if batch or start == 0:
+            yield grid_of(batch, start)
     finally:
         values_book.close()
         formula_book.close()
 
-    while value_rows and all(v is None or v == "" for v in value_rows[-1]):
-        value_rows.pop()  # formatted but empty rows at the end of a sheet are not rows anyone wrote
-    width = max((len(r) for r in value_rows), default=0)
-    if not value_rows or width == 0:
-        raise InputError(Problem(f"{what} sheet is empty (no header row)", Location(file=source, sheet=sheet)))
-    header = [cell_text(v).strip() for v in value_rows[0]] + [""] * (width - len(value_rows[0]))
 
-    problems: list[Problem] = []
-    grid: list[list[str]] = []
-    for r, values in enumerate(value_rows):
-        formulas = formula_rows[r] if r < len(formula_rows) else ()
-        row: list[str] = []
-        for c in range(width):
-            value = values[c] if c < len(values) else None
-            cell = formulas[c] if c < len(formulas) else None
-            kind = getattr(cell, "data_type", None)
-            ref = f"{get_column_letter(c + 1)}{r + 1}"
-            column = (header[c] or get_column_letter(c + 1)) if r else None
-            where = Location(file=source, sheet=sheet, row=r + 1, column=column)
-            if kind == "f" and value is None:
-                problems.append(Problem(f"cell {ref} holds a formula ({cell.value}) with no saved value; open and "
-                                        "save the workbook in Excel, or paste the values", where))
-            elif kind == "e" or (kind == "f" and isinstance(value, str) and value in _ERROR_VALUES):
-                problems.append(Problem(f"cell {ref} holds the error value {cell_text(value)}", where))
-            row.append(cell_text(value))
-        grid.append(row)
-        if len(problems) >= MAX_PROBLEMS:
-            break
-    if problems:
-        raise InputError(problems[:MAX_PROBLEMS])
-    frame = pd.DataFrame(grid, dtype=object)
-    return table_from_grid(frame, source, hashlib.sha256(raw).hexdigest(), what, sheet=sheet)
+def _guarded(rows: Iterator, source: str, sheet: str) -> Iterator:
+    """Rows of a worksheet; a sheet openpyxl cannot read is bad input, named."""
+    while True:
+        try:
+            item = next(rows)
+        except StopIteration:
+            return
+        except InputError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise InputError(Problem(f"cannot read the worksheet ({type(exc).__name__}: {exc})",
+                                     Location(file=source, sheet=sheet))) from None
+        yield item
 
 
 _ERROR_VALUES = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA"})

@@ -11,23 +11,27 @@ from typing import Any
 
 from .errors import InputError, Location, Problem
 
+#: Limits that keep a hand-edited or hostile YAML file from exhausting the reader. Values are
+#: counted as the data is walked with aliases expanded, so an "alias bomb" is refused too.
+MAX_YAML_BYTES = 2_000_000
+MAX_YAML_DEPTH = 40
+MAX_YAML_VALUES = 200_000
+
 
 def read_yaml_mapping(path: Path, what: str, error: type[InputError] = InputError) -> tuple[bytes, Any]:
     """(raw bytes, parsed mapping) of a YAML file; `what` names the kind of file in messages."""
-    source = str(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise error(f"{source}: {what} file not found") from None
-    except OSError as exc:
-        raise error(f"{source}: cannot read {what} file: {exc.strerror}") from None
-    return raw, parse_yaml_mapping(raw, source, what, error)
+    from .sources import read_input_bytes
+
+    raw = read_input_bytes(path, what, error)
+    return raw, parse_yaml_mapping(raw, str(path), what, error)
 
 
 def parse_yaml_mapping(raw: bytes, source: str, what: str, error: type[InputError] = InputError) -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+    if len(raw) > MAX_YAML_BYTES:
+        raise error(f"{source}: the {what} file is {len(raw):,} bytes; the limit is {MAX_YAML_BYTES:,}")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -43,10 +47,32 @@ def parse_yaml_mapping(raw: bytes, source: str, what: str, error: type[InputErro
         raise error(Problem(f"YAML syntax error: {problem}", Location(file=source, line=line))) from None
     except (YAMLError, ValueError, TypeError) as exc:
         raise error(f"{source}: cannot parse YAML: {exc}") from None
+    except RecursionError:
+        raise error(f"{source}: the {what} file nests too deeply (the limit is {MAX_YAML_DEPTH} levels)") from None
+    _check_size(data, source, what, error)
     _reject_tags(data, source, what, error, 1)
     if not isinstance(data, dict):
         raise error(f"{source}: a {what} file must be a YAML mapping of keys")
     return data
+
+
+def _check_size(data: Any, source: str, what: str, error: type[InputError]) -> None:
+    """Refuse data nested more than MAX_YAML_DEPTH levels or holding more than MAX_YAML_VALUES values."""
+    stack = [(data, 1, 1)]
+    count = 0
+    while stack:
+        node, depth, line = stack.pop()
+        count += 1
+        if count > MAX_YAML_VALUES:
+            raise error(f"{source}: the {what} file holds more than {MAX_YAML_VALUES:,} values (counting what its "
+                        "aliases repeat)")
+        if depth > MAX_YAML_DEPTH:
+            raise error(Problem(f"the {what} file nests more than {MAX_YAML_DEPTH} levels deep",
+                                Location(file=source, line=line)))
+        if isinstance(node, dict):
+            stack.extend((value, depth + 1, (yaml_line(node, key) or line)) for key, value in node.items())
+        elif isinstance(node, list):
+            stack.extend((value, depth + 1, (yaml_line(node, i) or line)) for i, value in enumerate(node))
 
 
 def _reject_tags(node: Any, source: str, what: str, error: type[InputError], line: int | None) -> None:
