@@ -41,6 +41,8 @@ class _Group(click.Group):
             _fail("\n       ".join(lines))
         except EngineError as exc:
             _fail(f"rule engine failure (please report): {exc}", 1)
+        except OSError as exc:  # e.g. --output into a folder that does not exist: a usage problem, not a crash
+            _fail(f"{exc.filename}: {exc.strerror or exc}" if exc.filename else str(exc))
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

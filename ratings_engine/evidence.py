@@ -277,9 +277,13 @@ def _case_index(units: list[str], codes: np.ndarray, ids: np.ndarray, rows: np.n
                 sheet: str | None) -> pd.MultiIndex:
     """The (unit, case_id) index of every case, refusing a case id given twice in a unit."""
     unit_level = pd.Index(units, dtype=object)
-    keys = pd.MultiIndex.from_arrays([pd.Categorical.from_codes(codes, categories=unit_level), ids],
+    id_level = pd.Index(ids, dtype=object)
+    if id_level.is_unique:  # every id distinct (the usual case), so every (unit, id): no factorising needed
+        return pd.MultiIndex(levels=[unit_level, id_level], codes=[codes, np.arange(len(ids))],
+                             names=["unit", "case_id"], verify_integrity=False)
+    keys = pd.MultiIndex.from_arrays([pd.Categorical.from_codes(codes, categories=unit_level), id_level],
                                      names=["unit", "case_id"])
-    keys = keys.set_levels(keys.levels[0].astype(object), level=0)
+    keys = keys.set_levels([level.astype(object) for level in keys.levels])
     _check_duplicates(keys, rows, src, sheet)
     return keys
 

@@ -175,7 +175,7 @@ def read_table(path: str | Path, what: str, sheet: str | None = None, *, encodin
 
 
 def open_table(path: str | Path, what: str, sheet: str | None = None, *, encoding: str | None = None,
-               delimiter: str | None = None, chunk_rows: int = CHUNK_ROWS) -> TableReader:
+               delimiter: str | None = None, chunk_rows: int | None = None) -> TableReader:
     """A CSV file or a worksheet of an .xlsx workbook, with its header checked, to read in chunks.
 
     `.xlsx` / `.xlsm` files are read by `xlsx.open_xlsx` (`sheet`: a worksheet name, default the
@@ -185,6 +185,7 @@ def open_table(path: str | Path, what: str, sheet: str | None = None, *, encodin
     path = Path(path)
     source = str(path)
     suffix = path.suffix.lower()
+    chunk_rows = chunk_rows or CHUNK_ROWS
     if suffix in SPREADSHEET_SUFFIXES:
         for option, value in (("--encoding", encoding), ("--delimiter", delimiter)):
             if value is not None:
@@ -273,9 +274,13 @@ class TableReader:
         self._digest = digest
         self._sha256 = sha256
         self._pending: Iterator[pd.DataFrame] | None = grids()
-        first = next(self._pending, None)
-        grid = _cleaned(first) if first is not None else None
-        self.columns: tuple[str, ...] = self._header(grid)
+        try:
+            first = next(self._pending, None)
+            grid = _cleaned(first) if first is not None else None
+            self.columns: tuple[str, ...] = self._header(grid)
+        except BaseException:
+            getattr(self._pending, "close", lambda: None)()  # the file is closed now, not when collected
+            raise
         self._first_body = grid.iloc[1:] if grid is not None else None
 
     @property
@@ -329,7 +334,7 @@ class TableReader:
 
     def _one_column_header(self, name: str) -> None:
         """A one-column header holding another delimiter: the file was split on the wrong character."""
-        others = [d for d in _DELIMITER_NAMES if d != self.delimiter and d in name]
+        others = [d for d in _DELIMITER_NAMES if (d != self.delimiter or self.kind != "csv") and d in name]
         if not others:
             return
         found = _DELIMITER_NAMES[others[0]]
@@ -548,7 +553,7 @@ class _CsvFile:
 def grid_of(records: list[list[str]], start: int) -> pd.DataFrame:
     """A raw grid chunk from rows of cells (short rows padded) that start at 0-based file row `start`."""
     width = max(map(len, records), default=0)
-    if min(map(len, records)) != width:
+    if min(map(len, records), default=0) != width:
         records = [row + [""] * (width - len(row)) for row in records]
     return pd.DataFrame(records, index=pd.RangeIndex(start, start + len(records)), dtype=object)
 

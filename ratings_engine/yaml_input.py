@@ -45,10 +45,13 @@ def parse_yaml_mapping(raw: bytes, source: str, what: str, error: type[InputErro
         line = mark.line + 1 if mark is not None else None
         problem = exc.problem or exc.context or "invalid YAML"
         raise error(Problem(f"YAML syntax error: {problem}", Location(file=source, line=line))) from None
+    except RecursionError:
+        raise error(f"{source}: the {what} file nests more than {MAX_YAML_DEPTH} levels deep") from None
     except (YAMLError, ValueError, TypeError) as exc:
         raise error(f"{source}: cannot parse YAML: {exc}") from None
-    except RecursionError:
-        raise error(f"{source}: the {what} file nests too deeply (the limit is {MAX_YAML_DEPTH} levels)") from None
+    except Exception as exc:  # noqa: BLE001 - ruamel.yaml fails on some malformed input (e.g. %YAML 9.9) with
+        # internal errors: still bad input, not a crash
+        raise error(f"{source}: cannot parse YAML ({type(exc).__name__}: {exc})") from None
     _check_size(data, source, what, error)
     _reject_tags(data, source, what, error, 1)
     if not isinstance(data, dict):
