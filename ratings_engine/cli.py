@@ -72,9 +72,10 @@ def _common_rating_options(f):
         click.option("--set", "assignments", multiple=True, metavar="PATH=VALUE",
                      help="What-if: change a rulebook value, e.g. key_question_bands.rows[kq-good].min=70 (repeatable)."),
     ]
+    f = input_options(f)  # listed after the options above
     for option in reversed(options):
         f = option(f)
-    return input_options(f)
+    return f
 
 
 def input_options(f):
