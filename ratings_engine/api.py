@@ -149,9 +149,9 @@ def rate_evidence(evidence: Evidence, loaded: LoadedRulebook, judgements: Judgem
     kind = "tallies" if isinstance(evidence, TallyEvidence) else "cases"
     inputs = [{"kind": kind, "file": evidence.source, "sha256": evidence.sha256, "audit": evidence.audit.to_dict()}]
     if judgements is not None:
-        _check_judgement_units(judgements, units, warnings)
+        audit = _check_judgement_units(judgements, units, warnings)
         inputs.append({"kind": "judgements", "file": judgements.source, "sha256": judgements.sha256,
-                       "audit": judgements.audit.to_dict()})
+                       "audit": audit.to_dict()})
     results = rate_tallies(evidence_tallies(evidence), rulebook, judgements, allow_partial=allow_partial, units=units)
     return RatingReport(stamp(loaded), results, tuple(inputs), tuple(warnings + rating_warnings(results)))
 
@@ -173,9 +173,15 @@ def rating_warnings(results) -> list[str]:
     return warnings
 
 
-def _check_judgement_units(judgements: Judgements, units: list[str], warnings: list[str]) -> None:
-    """Judgement rows must name a rated unit; with several units each row must name one."""
-    audit = judgements.audit
+def _check_judgement_units(judgements: Judgements, units: list[str], warnings: list[str]):
+    """Judgement rows must name a rated unit; with several units each row must name one.
+
+    Returns the judgements file's audit for this rating: a copy, so rating the same judgements
+    again (other units, another rulebook) never counts a row twice.
+    """
+    import copy
+
+    audit = copy.deepcopy(judgements.audit)
     named = [j for j in judgements.items if j.unit is not None]
     unnamed = [j for j in judgements.items if j.unit is None]
     if unnamed and len(units) > 1:
@@ -189,6 +195,7 @@ def _check_judgement_units(judgements: Judgements, units: list[str], warnings: l
     audit.skip("unit not being rated", len(unused))
     for unit in sorted({j.unit for j in unused}):
         warnings.append(f"{judgements.source}: judgements for unit {unit!r} not used (no cases for it)")
+    return audit
 
 
 # ---------------------------------------------------------------------------------------------

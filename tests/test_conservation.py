@@ -9,6 +9,7 @@ corpus files.
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 import io
 import json
 import re
@@ -151,3 +152,17 @@ def test_corpus_audits_cover_case_tally_and_judgement_files(tmp_path):
     assert audits["judgements.csv"]["rows_read"] == 3 and audits["judgements.csv"]["rows_used"] == 2
     assert all(balanced(a) for a in audits.values()), audits
     assert any("answer n/a to every key question" in w for w in report.warnings)
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_rating_the_same_judgements_twice_counts_each_row_once():
+    from ratings_engine import api
+
+    loaded = api.get_rulebook()
+    judgements = api.load_judgements(REPO / "cases/corpus/judgements.csv", loaded.rulebook)
+    audits = [api.rate(REPO / "cases/corpus/north-region.csv", loaded, judgements=judgements,
+                       allow_partial=True).inputs[1]["audit"] for _ in range(2)]
+    assert audits[0] == audits[1]
+    assert audits[0]["rows_read"] == audits[0]["rows_used"] + sum(audits[0]["rows_skipped"].values())
