@@ -44,7 +44,7 @@ sys.stderr.write(done.stderr[-2000:])
 READ = r"""
 import sys
 from ratings_engine import api
-evidence = api.load_evidence(sys.argv[1], api.get_rulebook().rulebook)
+evidence = api.load_evidence(sys.argv[1], api.load_rulebook().rulebook)
 print(len(evidence.answers), evidence.audit.to_dict())
 """
 

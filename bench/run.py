@@ -57,11 +57,11 @@ def child(mode: str, cases: str, judgements: str) -> None:
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     else:
         from ratings_engine import api
-        from ratings_engine.bulk import rate_bulk
-        from ratings_engine.tally import tally
+        from ratings_engine.rating.bulk import rate_bulk
+        from ratings_engine.rating.tally import tally
 
         start, cpu = time.perf_counter(), time.process_time()
-        loaded = api.get_rulebook("probation-pdu-2021")
+        loaded = api.load_rulebook("probation-pdu-2021")
         if mode == "full":  # explained results for every unit: what `rate pdu` computes
             report = api.rate(cases, loaded, judgements=judgements)
             units = len(report.units)
@@ -114,14 +114,16 @@ def part_b(data: Path, units: int, cases: int, resamples: int, one_by_one: int) 
     import pandas as pd
 
     from make_corpus import make_corpus
-    from ratings_engine import api, rule_engine
-    from ratings_engine.bulk import Layout, case_matrices, codes_of_results, evaluate, judgement_codes, same
-    from ratings_engine.confidence import bootstrap, resample_counts
-    from ratings_engine.decide import compile_rulebook
-    from ratings_engine.rate import rate_tallies
+    from ratings_engine import api
+    from ratings_engine.engine import rule_engine
+    from ratings_engine.engine.bulk import Layout, case_matrices, evaluate, judgement_codes
+    from ratings_engine.engine.decide import compile_rulebook
+    from ratings_engine.rating.bulk import codes_of_results, same
+    from ratings_engine.rating.rate import rate_tallies
+    from ratings_engine.toolkit.confidence import bootstrap, resample_counts
 
     path, jpath = make_corpus(data / f"boot-{units}x{cases}", units, cases, seed=2)
-    rb = api.get_rulebook("probation-pdu-2021").rulebook
+    rb = api.load_rulebook("probation-pdu-2021").rulebook
     evidence = api.load_cases(path, rb)
     given = api.load_judgements(jpath, rb)
     layout = Layout(rb)
@@ -176,7 +178,7 @@ def part_b(data: Path, units: int, cases: int, resamples: int, one_by_one: int) 
 
 def part_d(runs: int) -> dict:
     rate = shutil.which("rate")
-    cli = [rate] if rate else [sys.executable, "-m", "ratings_engine.cli"]
+    cli = [rate] if rate else [sys.executable, "-m", "ratings_engine"]
     commands = {
         "rate pdu": [*cli, "pdu", str(EXAMPLE), "-j", str(EXAMPLE_J)],
         "import floor": [sys.executable, "-c", "import pandas, durable.lang"],

@@ -25,7 +25,7 @@ SOURCES = {
 
 def main(target: Path = HERE / "redcar-cleveland-middlesbrough.xlsx") -> Path:
     sys.path.insert(0, str(HERE.parent))
-    from ratings_engine.xlsx import Sheet, write_xlsx
+    from ratings_engine.io.spreadsheets import Sheet, write_xlsx
 
     sheets = []
     for title, path in SOURCES.items():

@@ -12,11 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ratings_engine import NOT_INSPECTED, load_rulebook, rate_tallies
-from ratings_engine.evidence import Judgement, Judgements
-from ratings_engine.rulebook import rulebook_from_mapping
-from ratings_engine.scenarios import synthetic_tally
-from ratings_engine.sources import Audit
-from ratings_engine.tally import TALLY_COLUMNS
+from ratings_engine.io.rulebooks import rulebook_from_mapping
+from ratings_engine.model.audit import Audit
+from ratings_engine.model.evidence import Judgement, Judgements
+from ratings_engine.rating.tally import TALLY_COLUMNS
+from ratings_engine.toolkit.scenarios import synthetic_tally
 
 SCORE = {"Inadequate": 0, "Requires improvement": 1, "Good": 2, "Outstanding": 3}
 RANK = SCORE  # same order

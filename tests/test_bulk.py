@@ -8,13 +8,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ratings_engine import bulk, rule_engine
-from ratings_engine.bulk import MISSING, NOT_RATED, CaseMatrix, Layout, codes_of_results, rate_bulk, same
-from ratings_engine.confidence import bootstrap, resample_counts
-from ratings_engine.evidence import Judgement, Judgements
-from ratings_engine.rate import rate_tallies
-from ratings_engine.rulebook import NOT_INSPECTED, load_rulebook, with_overrides
-from ratings_engine.sources import Audit
+from ratings_engine.engine import bulk, rule_engine
+from ratings_engine.engine.bulk import MISSING, NOT_RATED, CaseMatrix, Layout
+from ratings_engine.engine.decide import compile_rulebook
+from ratings_engine.io.rulebooks import load_rulebook, with_changes
+from ratings_engine.model.audit import Audit
+from ratings_engine.model.errors import InputError
+from ratings_engine.model.evidence import Judgement, Judgements
+from ratings_engine.model.rulebook import NOT_INSPECTED
+from ratings_engine.rating.bulk import codes_of_results, rate_bulk, same
+from ratings_engine.rating.rate import rate_tallies
+from ratings_engine.toolkit.confidence import bootstrap, resample_counts
 
 BASE = load_rulebook("probation-pdu-2021")
 #: Same framework and key-question bands; count rules in the bands and a gate limit on named standards.
@@ -55,7 +59,7 @@ def variants(draw):
         sets.append("framework[1].standards[0].scored=false")  # court work rated, not scored
     if draw(st.booleans()):
         sets.append("framework[0].standards[3].scored=false")  # a judgement standard rated, not scored
-    return with_overrides(draw(st.sampled_from([BASE, COUNTS])), sets)
+    return with_changes(draw(st.sampled_from([BASE, COUNTS])), sets)
 
 
 @st.composite
@@ -157,9 +161,9 @@ def test_bootstrap_counts_equal_rating_each_resample(rb, cases, seed, allow_part
 
 
 def test_each_distinct_input_is_decided_once():
-    rb = with_overrides(BASE, ["key_question_bands.rows[kq-good].min=65.01",
+    rb = with_changes(BASE, ["key_question_bands.rows[kq-good].min=65.01",
                                "key_question_bands.rows[kq-requires-improvement].below=65.01"])
-    compiled = bulk.compile_rulebook(rb)
+    compiled = compile_rulebook(rb)
     s = np.array([[13, 13, 7, 20]] * 1000 + [[1, 2, 3, 4]] * 1000)
     a = np.array([[20, 20, 20, 20]] * 1000 + [[20, 20, 20, 20]] * 1000)
     before = rule_engine.stats()["facts_asserted"]
@@ -175,17 +179,17 @@ def test_each_distinct_input_is_decided_once():
 
 
 def test_half_present_standard_is_an_input_error():
-    compiled = bulk.compile_rulebook(BASE)
+    compiled = compile_rulebook(BASE)
     k = len(LAYOUT.key_questions)
     present = np.ones((1, k), dtype=bool)
     present[0, LAYOUT.kq_index["2.2.2"]] = False
-    with pytest.raises(bulk.InputError, match="2.2 Assessment"):
+    with pytest.raises(InputError, match="2.2 Assessment"):
         bulk.evaluate(compiled, np.zeros((1, k)), np.ones((1, k)), present, np.zeros((1, len(JUDGED))))
 
 
 def test_example_unit_matches_rate_pdu(example_cases, example_judgements):
     from ratings_engine import api
-    from ratings_engine.tally import tally
+    from ratings_engine.rating.tally import tally
 
     report = api.rate(example_cases, judgements=example_judgements)
     evidence = api.load_cases(example_cases, BASE)

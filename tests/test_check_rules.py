@@ -10,10 +10,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from ratings_engine.check import band_row_matches, check_rulebook, compared_fraction, provenance_summary
 from ratings_engine.cli import main
-from ratings_engine.decide import DecisionTableError, KeyQuestionInput, OverallInput, compile_rulebook, percentage_fact
-from ratings_engine.rulebook import load_rulebook, rulebook_from_mapping, with_overrides
+from ratings_engine.engine.decide import (
+    DecisionTableError,
+    KeyQuestionInput,
+    OverallInput,
+    compile_rulebook,
+    percentage_fact,
+)
+from ratings_engine.io.rulebooks import (
+    load_rulebook,
+    rulebook_from_mapping,
+    with_changes,
+)
+from ratings_engine.toolkit.check import check_rulebook, provenance_summary
+from ratings_engine.toolkit.check_bands import band_row_matches, compared_fraction
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rulebooks"
 PDU = load_rulebook("probation-pdu-2021")
@@ -34,7 +45,7 @@ THREE_GOOD = [f"overall.bands.rows=[{{id: three-good, counts: [{{ratings: [Good]
 
 
 def variant(*assignments):
-    return with_overrides(PDU, [a for group in assignments for a in group])
+    return with_changes(PDU, [a for group in assignments for a in group])
 
 
 def write_rulebook(tmp_path: Path, rulebook, name: str = "variant.yaml") -> Path:

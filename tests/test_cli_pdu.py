@@ -9,11 +9,11 @@ import subprocess
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-
 from conftest import ALL_GOOD_JUDGEMENTS, cases_from_counts, standard_counts
+
 from ratings_engine import load_rulebook, rate
 from ratings_engine.cli import main
-from ratings_engine.rulebook import with_overrides
+from ratings_engine.io.rulebooks import with_changes
 
 UNIT = "Redcar, Cleveland and Middlesbrough"
 
@@ -187,7 +187,7 @@ def test_set_changes_a_rulebook_value_for_one_run(example_cases, example_judgeme
     args = [example_cases, "-j", example_judgements, "--format", "json"]
     result = run(*args, *[part for change in changes for part in ("--set", change)])
     data = json.loads(ok(result))
-    changed = with_overrides(pdu_rulebook, changes)
+    changed = with_changes(pdu_rulebook, changes)
     assert data["rulebook"]["sha256"] == changed.sha256 != pdu_rulebook.sha256
     api_report = rate(example_cases, changed, judgements=example_judgements).to_dict()
     assert data["units"] == json.loads(json.dumps(api_report["units"]))
@@ -212,12 +212,12 @@ def test_lazy_command_table_matches_what_each_module_registers():
 
     import click
 
-    from ratings_engine.cli import LAZY_COMMANDS
+    from ratings_engine.cli.main import LAZY_COMMANDS
 
     registered = {}
     for module in set(LAZY_COMMANDS.values()):
         group = click.Group()
-        importlib.import_module(f"ratings_engine.{module}").register(group)
+        importlib.import_module(f"ratings_engine.cli.{module}").register(group)
         registered.update(dict.fromkeys(group.commands, module))
     assert registered == LAZY_COMMANDS
 

@@ -11,16 +11,16 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ratings_engine.bulk import CaseMatrix
 from ratings_engine.cli import main
-from ratings_engine.confidence import (
+from ratings_engine.engine.bulk import CaseMatrix
+from ratings_engine.io.progress import Progress
+from ratings_engine.render.confidence import to_text as render_text
+from ratings_engine.toolkit.confidence import (
     confidence,
     exact_interval,
-    render_text,
     resample_counts,
     wilson_interval,
 )
-from ratings_engine.progress import Progress
 
 # ---------------------------------------------------------------------------------------------
 # Intervals

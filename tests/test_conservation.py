@@ -9,17 +9,17 @@ corpus files.
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 import io
 import json
 import re
+from pathlib import Path
 
 import openpyxl
 from click.testing import CliRunner
+from conftest import CASES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CASES
 from ratings_engine import api
 from ratings_engine.cli import main
 
@@ -162,7 +162,7 @@ REPO = Path(__file__).resolve().parents[1]
 def test_rating_the_same_judgements_twice_counts_each_row_once():
     from ratings_engine import api
 
-    loaded = api.get_rulebook()
+    loaded = api.load_rulebook()
     judgements = api.load_judgements(REPO / "cases/corpus/judgements.csv", loaded.rulebook)
     audits = [api.rate(REPO / "cases/corpus/north-region.csv", loaded, judgements=judgements,
                        allow_partial=True).inputs[1]["audit"] for _ in range(2)]

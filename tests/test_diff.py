@@ -5,12 +5,12 @@ from collections import Counter
 
 import pytest
 from click.testing import CliRunner
-
-from ratings_engine.api import diff_rulebooks, get_rulebook, rate_corpus
-from ratings_engine.cli import main
-from ratings_engine.corpus import load_corpus
-
 from conftest import CASES
+
+from ratings_engine.api import diff_rulebooks, rate_corpus
+from ratings_engine.api import load_rulebook as get_rulebook
+from ratings_engine.cli import main
+from ratings_engine.toolkit.corpus import load_corpus
 
 CORPUS = CASES / "corpus"
 RAISE_GOOD = ["key_question_bands.rows[kq-good].min=70", "key_question_bands.rows[kq-requires-improvement].below=70"]
@@ -66,7 +66,7 @@ def oracle(good_from: int):
 
 @pytest.fixture(scope="module")
 def threshold_diff():
-    return diff_rulebooks(CORPUS, "probation-pdu-2021", overrides=RAISE_GOOD)
+    return diff_rulebooks(CORPUS, "probation-pdu-2021", changes=RAISE_GOOD)
 
 
 def test_raising_good_to_70_moves_exactly_the_ratings_decided_in_65_to_70(threshold_diff):
@@ -123,7 +123,7 @@ def test_experiment_transitions_match_the_two_rulebooks_rated_separately():
 
 
 def test_deciding_rules_and_hashes_are_named(threshold_diff):
-    base, cand = get_rulebook("probation-pdu-2021"), get_rulebook("probation-pdu-2021", RAISE_GOOD)
+    base, cand = get_rulebook("probation-pdu-2021"), get_rulebook("probation-pdu-2021", changes=RAISE_GOOD)
     assert threshold_diff.base.sha256 == base.rulebook.sha256
     assert threshold_diff.candidate.sha256 == cand.rulebook.sha256 != base.rulebook.sha256
     elm = next(u for u in threshold_diff.units if u.unit == "Elmbridge")
@@ -144,7 +144,7 @@ def test_cli_table_json_markdown_and_hashes():
     table = run("--base", "probation-pdu-2021", *sets, CORPUS)
     assert table.exit_code == 0, table.output
     base_hash = get_rulebook().rulebook.sha256
-    cand_hash = get_rulebook(overrides=RAISE_GOOD).rulebook.sha256
+    cand_hash = get_rulebook(changes=RAISE_GOOD).rulebook.sha256
     assert f"sha256 {base_hash}" in table.stdout and f"sha256 {cand_hash}" in table.stdout
     assert "1 unit Good -> Requires improvement" in table.stdout
     assert "Elmbridge" in table.stdout and "kq-requires-improvement" in table.stdout
@@ -254,5 +254,5 @@ def test_rate_pdu_what_if_with_set():
     data = json.loads(after.stdout)
     assert before["units"][0]["overall"]["rating"] == "Good"
     assert data["units"][0]["overall"]["rating"] == "Requires improvement"
-    assert data["rulebook"]["sha256"] == get_rulebook(overrides=RAISE_GOOD).rulebook.sha256
+    assert data["rulebook"]["sha256"] == get_rulebook(changes=RAISE_GOOD).rulebook.sha256
     assert "note: rulebook probation-pdu-2021 changed by --set" in after.stderr

@@ -18,13 +18,14 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-
 from conftest import ALL_GOOD_JUDGEMENTS, CASES, judgements_frame
-from ratings_engine import EngineError, load_rulebook, rate, rule_engine
+
+from ratings_engine import EngineError, load_rulebook, rate
 from ratings_engine.cli import main
-from ratings_engine.rate import rate_tallies
-from ratings_engine.rulebook import with_overrides
-from ratings_engine.tally import TALLY_COLUMNS
+from ratings_engine.engine import rule_engine
+from ratings_engine.io.rulebooks import with_changes
+from ratings_engine.rating.rate import rate_tallies
+from ratings_engine.rating.tally import TALLY_COLUMNS
 
 EXAMPLE = CASES / "redcar-cleveland-middlesbrough.csv"
 JUDGEMENTS = CASES / "redcar-cleveland-middlesbrough-judgements.csv"
@@ -50,7 +51,7 @@ def fresh_bound() -> list[str]:
 
 
 def fresh(rulebook):
-    return with_overrides(rulebook, fresh_bound())
+    return with_changes(rulebook, fresh_bound())
 
 
 def test_rating_5000_units_in_one_process_matches_rating_each_alone(pdu_rulebook):
@@ -120,7 +121,7 @@ def test_more_than_1024_sessions_of_facts_never_reach_the_live_session_limit(mon
 
 
 LONG_TABLE = r"""
-from ratings_engine import rule_engine
+from ratings_engine.engine import rule_engine
 rules = [(f"r{i}", {"$gte": {"v": i}}) for i in range(150)]  # fact v matches rules 0..v: up to 150 of them
 name = rule_engine.register(rules)
 facts = [{"v": v} for v in range(0, 300, 7)]
@@ -147,7 +148,7 @@ def test_a_500_row_band_table_rates_like_the_shipped_four_rows(pdu_rulebook):
         rows.append({"id": f"b{i}", "min": float(low), **({"below": float(high)} if i < 499 else {}), "then": outcome})
     data = pdu_rulebook.model_dump(mode="json", by_alias=True, exclude_none=True)
     data["key_question_bands"]["rows"] = rows
-    from ratings_engine.rulebook import rulebook_from_mapping
+    from ratings_engine.io.rulebooks import rulebook_from_mapping
     fine = rulebook_from_mapping(data, "<500 rows>")
     frame = pd.read_csv(EXAMPLE, dtype=str, keep_default_na=False)
     judged = judgements_frame(ALL_GOOD_JUDGEMENTS)

@@ -5,8 +5,8 @@ import json
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-
 from conftest import ALL_GOOD_JUDGEMENTS, SHIPPED_RULEBOOK
+
 from ratings_engine import InputError, RulebookError, rate
 from ratings_engine.cli import main
 

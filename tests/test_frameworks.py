@@ -12,11 +12,12 @@ from ruamel.yaml import YAML
 
 from ratings_engine import api
 from ratings_engine.cli import main
-from ratings_engine.errors import RulebookError
-from ratings_engine.evidence import judgements_from_frame
-from ratings_engine.frameworks import installed_rulebooks, list_frameworks
-from ratings_engine.rulebook import NOT_INSPECTED, Rulebook, load_rulebook, load_rulebook_file, rules_dir
-from ratings_engine.scenarios import load_scenario_file, run_scenario_paths
+from ratings_engine.io.judgements import judgements_from_frame
+from ratings_engine.io.rulebooks import load_rulebook, load_rulebook_file, rules_dir
+from ratings_engine.model.errors import RulebookError
+from ratings_engine.model.rulebook import NOT_INSPECTED, Rulebook
+from ratings_engine.toolkit.frameworks import installed_rulebooks, list_frameworks
+from ratings_engine.toolkit.scenarios import load_scenario_file, run_scenario_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "cases"
@@ -75,7 +76,7 @@ def test_rate_pdu_keeps_its_default_rulebook_and_unit_requires_rules():
 
 @pytest.mark.parametrize("rulebook", FRAMEWORKS)
 def test_shipped_scenarios_pass(rulebook):
-    report = run_scenario_paths(None, api.get_rulebook(rulebook))
+    report = run_scenario_paths(None, api.load_rulebook(rulebook))
     assert report.results, "the rulebook ships scenarios"
     assert report.ok, [(r.name, [m.to_dict() for m in r.mismatches]) for r in report.results if not r.passed]
 
@@ -102,7 +103,7 @@ def test_youth_scores_0_to_36_map_to_the_published_ratings(rulebook):
     """
     published = _published_youth_rows()
     scenario_file = rules_dir() / "scenarios" / f"{rulebook}.yaml"
-    report = run_scenario_paths([scenario_file], api.get_rulebook(rulebook))
+    report = run_scenario_paths([scenario_file], api.load_rulebook(rulebook))
     assert report.ok
     rated = {r.actual["score"]: r.actual for r in report.results
              if r.name.startswith("Score ") and r.actual["max_score"] == 36}
@@ -316,7 +317,7 @@ def test_the_cli_reports_extends_errors_with_exit_2(tmp_path):
 
 @pytest.mark.parametrize("path", sorted(rules_dir().glob("*.yaml")), ids=lambda p: p.stem)
 def test_check_rules_is_clean_on_every_shipped_rulebook(path):
-    from ratings_engine.check import check_rulebook
+    from ratings_engine.toolkit.check import check_rulebook
 
     report = check_rulebook(path.stem)
     assert report.ok, [str(f) for f in report.errors]

@@ -14,10 +14,10 @@ import re
 import openpyxl
 import pytest
 from click.testing import CliRunner
-
 from conftest import CASES, ROOT, SHIPPED_RULEBOOK
-from ratings_engine import sources
+
 from ratings_engine.cli import main
+from ratings_engine.io import tables as sources
 
 DOC = ROOT / "docs" / "input-problems.md"
 EXAMPLE = CASES / "redcar-cleveland-middlesbrough.csv"

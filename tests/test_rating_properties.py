@@ -9,15 +9,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ratings_engine import NOT_INSPECTED, load_rulebook, rate
-from ratings_engine.rulebook import with_overrides
+from ratings_engine.io.rulebooks import with_changes
 
 SHIPPED = load_rulebook()
 VARIANTS = {
     "shipped": SHIPPED,
-    "nearest": with_overrides(SHIPPED, ["policies.rounding.value=nearest_whole_percent"]),
-    "not-rated": with_overrides(SHIPPED, ["policies.no_applicable_cases.value=standard_not_rated",
+    "nearest": with_changes(SHIPPED, ["policies.rounding.value=nearest_whole_percent"]),
+    "not-rated": with_changes(SHIPPED, ["policies.no_applicable_cases.value=standard_not_rated",
                                           "policies.minimum_applicable.value=3"]),
-    "limit": with_overrides(SHIPPED, ["overall.limits.rows[no-outstanding-with-inadequate].enabled=true"]),
+    "limit": with_changes(SHIPPED, ["overall.limits.rows[no-outstanding-with-inadequate].enabled=true"]),
 }
 CASE_STANDARDS = ("2.1", "2.2", "2.3", "2.4", "2.5")
 JUDGEMENT_STANDARDS = ("1.1", "1.2", "1.3", "1.4")

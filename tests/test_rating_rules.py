@@ -4,11 +4,16 @@ import itertools
 
 import pandas as pd
 import pytest
+from conftest import (
+    ALL_GOOD_JUDGEMENTS,
+    cases_from_counts,
+    judgements_frame,
+    standard_counts,
+)
 
-from conftest import ALL_GOOD_JUDGEMENTS, cases_from_counts, judgements_frame, standard_counts
 from ratings_engine import NOT_INSPECTED, rate
-from ratings_engine.decide import KeyQuestionInput, compile_rulebook
-from ratings_engine.rulebook import with_overrides
+from ratings_engine.engine.decide import KeyQuestionInput, compile_rulebook
+from ratings_engine.io.rulebooks import with_changes
 
 OUT, GOOD, RI, INAD = "Outstanding", "Good", "Requires improvement", "Inadequate"
 NEAREST = ["policies.rounding.value=nearest_whole_percent"]
@@ -60,7 +65,7 @@ NEAREST_BOUNDARIES = [
 
 @pytest.mark.parametrize("sufficient,applicable,nearest,exact", NEAREST_BOUNDARIES)
 def test_band_boundaries_under_nearest_whole_percent(pdu_rulebook, sufficient, applicable, nearest, exact):
-    rounded = with_overrides(pdu_rulebook, NEAREST)
+    rounded = with_changes(pdu_rulebook, NEAREST)
     _, kq_rounded = rate_one_key_question(rounded, sufficient, applicable)
     _, kq_exact = rate_one_key_question(pdu_rulebook, sufficient, applicable)
     assert (kq_rounded.rating, kq_exact.rating) == (nearest, exact)
@@ -68,13 +73,13 @@ def test_band_boundaries_under_nearest_whole_percent(pdu_rulebook, sufficient, a
 
 
 def test_rounding_is_explained_when_it_changes_the_compared_percentage(pdu_rulebook):
-    _, kq = rate_one_key_question(with_overrides(pdu_rulebook, NEAREST), 129, 200)
+    _, kq = rate_one_key_question(with_changes(pdu_rulebook, NEAREST), 129, 200)
     assert kq.decision.inputs["pct"] == 64.5 and kq.decision.inputs["pct_compared"] == 65
     assert "129 of 200" in kq.decision.because and "compared as 65%" in kq.decision.because
 
 
 def test_truncate_whole_percent_drops_the_fraction(pdu_rulebook):
-    truncating = with_overrides(pdu_rulebook, TRUNCATE)
+    truncating = with_changes(pdu_rulebook, TRUNCATE)
     _, kq = rate_one_key_question(truncating, 1599, 2000)  # 79.95% -> 79 -> Good
     assert kq.rating == GOOD
     _, kq = rate_one_key_question(truncating, 4, 5)
@@ -147,7 +152,7 @@ def test_a_key_question_with_no_applicable_cases_is_skipped_by_default(pdu_ruleb
 
 
 def test_a_key_question_with_no_applicable_cases_can_leave_the_standard_not_rated(pdu_rulebook):
-    rulebook = with_overrides(pdu_rulebook, ["policies.no_applicable_cases.value=standard_not_rated"])
+    rulebook = with_changes(pdu_rulebook, ["policies.no_applicable_cases.value=standard_not_rated"])
     frame = cases_from_counts({"2.2.1": (0, 0, 5), "2.2.2": (4, 1, 0), "2.2.3": (3, 2, 0)}
                               | standard_counts("2.3", 4, 1))
     (unit,) = rate(frame, rulebook, judgements=judgements_frame(ALL_GOOD_JUDGEMENTS)).units
@@ -166,7 +171,7 @@ def test_a_standard_whose_key_questions_all_have_no_applicable_cases_is_not_rate
 
 
 def test_minimum_applicable_counts_fewer_cases_as_none(pdu_rulebook):
-    rulebook = with_overrides(pdu_rulebook, ["policies.minimum_applicable.value=5"])
+    rulebook = with_changes(pdu_rulebook, ["policies.minimum_applicable.value=5"])
     frame = cases_from_counts({"2.2.1": (4, 0, 3), "2.2.2": (1, 4, 0), "2.2.3": (3, 2, 0)})
     (unit,) = rate(frame, rulebook, judgements=judgements_frame(ALL_GOOD_JUDGEMENTS)).units
     kq = unit.standard("2.2").key_questions[0]
@@ -177,7 +182,7 @@ def test_minimum_applicable_counts_fewer_cases_as_none(pdu_rulebook):
 
 
 def test_a_not_scored_standard_is_rated_but_leaves_the_score(pdu_rulebook):
-    rulebook = with_overrides(pdu_rulebook, ["framework[1].standards[2.1].scored=false"])
+    rulebook = with_changes(pdu_rulebook, ["framework[1].standards[2.1].scored=false"])
     (unit,) = rate(all_case_standards(), rulebook, judgements=judgements_frame(ALL_GOOD_JUDGEMENTS)).units
     court = unit.standard("2.1")
     assert court.rating == GOOD and court.score is None and not court.scored
@@ -265,7 +270,7 @@ def as_pair(margin):
                          ids=["shipped", "nearest", "good-from-70"])
 @pytest.mark.parametrize("s,a", [(18, 44), (13, 20), (12, 20), (0, 7), (7, 7), (5, 9), (31, 40)])
 def test_key_question_margins_are_the_fewest_conversions_that_change_the_band(pdu_rulebook, overrides, s, a):
-    rulebook = with_overrides(pdu_rulebook, overrides)
+    rulebook = with_changes(pdu_rulebook, overrides)
     _, kq = rate_one_key_question(rulebook, s, a)
     up, down = brute_force_key_question_margins(rulebook, s, a)
     assert as_pair(kq.decision.margin_up) == up

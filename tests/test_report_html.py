@@ -9,13 +9,12 @@ from html.parser import HTMLParser
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import CASES
 
 from ratings_engine import api
 from ratings_engine.cli import main
-from ratings_engine.report_html import band_lines, render_html
-from ratings_engine.rulebook import rulebook_from_mapping
-
-from conftest import CASES
+from ratings_engine.io.rulebooks import rulebook_from_mapping
+from ratings_engine.render.html_report import band_lines, render_html
 
 EXAMPLE = CASES / "redcar-cleveland-middlesbrough.csv"
 JUDGEMENTS = CASES / "redcar-cleveland-middlesbrough-judgements.csv"
@@ -121,7 +120,7 @@ def test_report_is_self_contained_and_structured(report_file):
     report = api.rate(EXAMPLE, judgements=JUDGEMENTS)
     charted = [s for s in report.units[0].standards if s.basis == "cases" and s.key_questions]
     assert len(page.svgs) == len(charted) == 4
-    rulebook = api.get_rulebook().rulebook
+    rulebook = api.load_rulebook().rulebook
     assert band_lines(rulebook) == [50.0, 65.0, 80.0]
     for svg, s in zip(page.svgs, charted):
         assert len(svg["lines"]) == 3 + 1  # three dashed band lines and the axis
@@ -145,7 +144,7 @@ def test_report_is_self_contained_and_structured(report_file):
 
 
 def test_band_lines_follow_the_rulebook_not_fixed_numbers():
-    rb = api.get_rulebook().rulebook
+    rb = api.load_rulebook().rulebook
     data = rb.model_dump(mode="json", by_alias=True, exclude_none=True)
     rows = data["key_question_bands"]["rows"]
     rows[1]["min"] = 70  # Good from 70%

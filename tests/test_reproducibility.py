@@ -10,8 +10,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import CASES, ROOT, SHIPPED_RULEBOOK
+
 from ratings_engine import load_rulebook
 
 EXAMPLE = CASES / "redcar-cleveland-middlesbrough.csv"

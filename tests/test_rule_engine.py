@@ -10,11 +10,17 @@ from fractions import Fraction
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from conftest import (
+    ALL_GOOD_JUDGEMENTS,
+    cases_from_counts,
+    judgements_frame,
+    standard_counts,
+)
 
-from conftest import ALL_GOOD_JUDGEMENTS, cases_from_counts, judgements_frame, standard_counts
-from ratings_engine import RulebookError, rate, rule_engine
+from ratings_engine import RulebookError, rate
 from ratings_engine.cli import main
-from ratings_engine.decide import (
+from ratings_engine.engine import rule_engine
+from ratings_engine.engine.decide import (
     CompiledRulebook,
     DecisionTableError,
     KeyQuestionInput,
@@ -22,7 +28,7 @@ from ratings_engine.decide import (
     compile_rulebook,
     percentage_fact,
 )
-from ratings_engine.rulebook import with_overrides
+from ratings_engine.io.rulebooks import with_changes
 
 ALL_PAIRS = [(s, a) for a in range(1, 121) for s in range(a + 1)]
 
@@ -47,7 +53,7 @@ def compared_fraction(s: int, a: int, rounding: str) -> Fraction:
 
 @pytest.mark.parametrize("rounding", ["exact", "nearest_whole_percent", "truncate_whole_percent"])
 def test_every_tally_up_to_120_cases_gets_exactly_one_band_row(pdu_rulebook, rounding):
-    rulebook = with_overrides(pdu_rulebook, [f"policies.rounding.value={rounding}"])
+    rulebook = with_changes(pdu_rulebook, [f"policies.rounding.value={rounding}"])
     outcomes = compile_rulebook(rulebook).band([KeyQuestionInput(s, a) for s, a in ALL_PAIRS])
     assert len(outcomes) == len(ALL_PAIRS) == 7380
     for (s, a), outcome in zip(ALL_PAIRS, outcomes):
@@ -99,10 +105,10 @@ def test_registering_the_same_table_twice_reuses_one_ruleset(pdu_rulebook):
     assert one.key_question_bands.ruleset == two.key_question_bands.ruleset
     assert one.overall_bands.ruleset == two.overall_bands.ruleset
     # and a rulebook differing only in a provenance note compiles to the same rulesets
-    renamed = with_overrides(pdu_rulebook, ["key_question_bands.provenance.source=another note"])
+    renamed = with_changes(pdu_rulebook, ["key_question_bands.provenance.source=another note"])
     assert renamed.sha256 != pdu_rulebook.sha256
     assert compile_rulebook(renamed).key_question_bands.ruleset == one.key_question_bands.ruleset
-    assert compile_rulebook(pdu_rulebook) is compile_rulebook(with_overrides(pdu_rulebook, []))
+    assert compile_rulebook(pdu_rulebook) is compile_rulebook(with_changes(pdu_rulebook, []))
 
 
 def unit_frames(count: int) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
@@ -122,7 +128,7 @@ def unit_frames(count: int) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
 
 def test_rating_from_several_threads_gives_the_same_results_as_sequentially(pdu_rulebook):
     # a band table no other test uses, so the threads also race to compile and register it
-    rulebook = with_overrides(pdu_rulebook, ["key_question_bands.rows[kq-good].min=64.25",
+    rulebook = with_changes(pdu_rulebook, ["key_question_bands.rows[kq-good].min=64.25",
                                              "key_question_bands.rows[kq-requires-improvement].below=64.25"])
     work = unit_frames(12) * 2
 
@@ -146,7 +152,7 @@ def rate_with(rulebook, frame, judgements=None):
 
 
 def test_a_gap_in_the_key_question_table_is_a_clear_error(pdu_rulebook):
-    gappy = with_overrides(pdu_rulebook, ["key_question_bands.rows[kq-good].min=66"])
+    gappy = with_changes(pdu_rulebook, ["key_question_bands.rows[kq-good].min=66"])
     with pytest.raises(DecisionTableError) as caught:
         rate_with(gappy, cases_from_counts(standard_counts("2.2", 13, 7)))
     assert isinstance(caught.value, RulebookError)
@@ -155,7 +161,7 @@ def test_a_gap_in_the_key_question_table_is_a_clear_error(pdu_rulebook):
 
 
 def test_an_overlap_in_the_key_question_table_names_the_rows(pdu_rulebook):
-    overlapping = with_overrides(pdu_rulebook, ["key_question_bands.rows[kq-good].below=85"])
+    overlapping = with_changes(pdu_rulebook, ["key_question_bands.rows[kq-good].below=85"])
     with pytest.raises(RulebookError) as caught:
         rate_with(overlapping, cases_from_counts(standard_counts("2.2", 41, 9)))
     message = str(caught.value)
@@ -164,7 +170,7 @@ def test_an_overlap_in_the_key_question_table_names_the_rows(pdu_rulebook):
 
 
 def test_a_first_hit_table_resolves_the_same_overlap_by_order(pdu_rulebook):
-    first = with_overrides(pdu_rulebook, ["key_question_bands.rows[kq-good].below=85",
+    first = with_changes(pdu_rulebook, ["key_question_bands.rows[kq-good].below=85",
                                           "key_question_bands.hit_policy=first"])
     (unit,) = rate_with(first, cases_from_counts(standard_counts("2.2", 41, 9))).units
     kq = unit.standard("2.2").key_questions[0]
@@ -179,7 +185,7 @@ def all_standards_frame():
 
 
 def test_an_overlap_in_the_overall_table_names_the_rows(pdu_rulebook):
-    unique = with_overrides(pdu_rulebook, ["overall.bands.hit_policy=unique"])
+    unique = with_changes(pdu_rulebook, ["overall.bands.hit_policy=unique"])
     middling = {}
     for standard in ("2.1", "2.2", "2.3", "2.4", "2.5"):
         middling |= standard_counts(standard, 5, 5)  # 50%: Requires improvement; 13/27 overall
@@ -193,14 +199,14 @@ def test_an_overlap_in_the_overall_table_names_the_rows(pdu_rulebook):
 def test_an_overlap_only_at_other_scores_does_not_stop_rating_but_is_left_out_of_margins(pdu_rulebook):
     # The unit's own input (23/27) matches one row; the overlaps below it only concern
     # hypothetical scores, which feed margins leniently (check-rules reports the overlap).
-    unique = with_overrides(pdu_rulebook, ["overall.bands.hit_policy=unique"])
+    unique = with_changes(pdu_rulebook, ["overall.bands.hit_policy=unique"])
     (unit,) = rate_with(unique, all_standards_frame()).units
     assert (unit.overall.score, unit.overall.rating) == (23, "Outstanding")
     assert unit.overall.decision.margin_down is None
 
 
 def test_a_gap_in_the_overall_table_is_a_clear_error(pdu_rulebook):
-    gappy = with_overrides(pdu_rulebook, ["overall.bands.rows[overall-outstanding].mean_min=2.6"])
+    gappy = with_changes(pdu_rulebook, ["overall.bands.rows[overall-outstanding].mean_min=2.6"])
     with pytest.raises(RulebookError, match=r"no row of overall.bands matches a score of 23 over 9 scored standard"):
         rate_with(gappy, all_standards_frame())
 
@@ -234,7 +240,7 @@ def test_an_enabled_limit_caps_an_outstanding_unit_and_says_so(pdu_rulebook):
     assert free.standard("2.5").rating == "Inadequate"
     assert (free.overall.score, free.overall.max_score, free.overall.rating) == (21, 24, "Outstanding")
     assert free.overall.limit is None
-    (capped,) = rate_with(with_overrides(pdu_rulebook, LIMIT_ON), limit_frame((0, 5)), OUTSTANDING_JUDGEMENTS).units
+    (capped,) = rate_with(with_changes(pdu_rulebook, LIMIT_ON), limit_frame((0, 5)), OUTSTANDING_JUDGEMENTS).units
     assert capped.overall.rating == "Good"
     assert capped.overall.decision.outcome == "Outstanding"  # the band, before the cap
     limit = capped.overall.limit
@@ -245,7 +251,7 @@ def test_an_enabled_limit_caps_an_outstanding_unit_and_says_so(pdu_rulebook):
 
 
 def test_an_enabled_limit_leaves_units_it_does_not_match_or_does_not_lower(pdu_rulebook):
-    limited = with_overrides(pdu_rulebook, LIMIT_ON)
+    limited = with_changes(pdu_rulebook, LIMIT_ON)
     (clean,) = rate_with(limited, limit_frame((4, 1)), OUTSTANDING_JUDGEMENTS).units
     assert clean.overall.rating == "Outstanding" and clean.overall.limit is None
     low = judgements_frame({s: "Inadequate" for s in ALL_GOOD_JUDGEMENTS})

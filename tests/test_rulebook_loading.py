@@ -1,9 +1,9 @@
 """Rulebooks are data: loaded safely, validated, and every problem located by file, line and key path."""
 import pytest
-
 from conftest import SHIPPED_RULEBOOK
+
 from ratings_engine import RulebookError, load_rulebook
-from ratings_engine.rulebook import load_rulebook_file, with_overrides
+from ratings_engine.io.rulebooks import load_rulebook_file, with_changes
 
 GOOD_ROW = "- {id: kq-good, min: 65, below: 80, then: Good}"
 
@@ -120,7 +120,7 @@ def test_python_tags_are_rejected_and_nothing_runs(write_file, shipped_rulebook_
         "mapping": shipped_rulebook_text.replace("effective: {from", "effective: !!python/object/apply:os.system {from"),
         "sequence": shipped_rulebook_text.replace("description: >", f"notes: {call}\ndescription: >"),
         "scalar": shipped_rulebook_text.replace("title: Probation", "title: !!python/name:os.system Probation"),
-        "row": shipped_rulebook_text.replace(GOOD_ROW, "- !!python/object:ratings_engine.rulebook.BandRow "
+        "row": shipped_rulebook_text.replace(GOOD_ROW, "- !!python/object:ratings_engine.model.rulebook.BandRow "
                                              "{id: kq-good, min: 65, below: 80, then: Good}"),
     }[where]
     path = write_file("tagged.yaml", text)
@@ -169,18 +169,18 @@ def test_the_content_hash_changes_with_any_value(write_file, shipped_rulebook_te
 
 
 def test_overrides_replace_values_by_id_or_index_and_leave_the_original_alone(pdu_rulebook):
-    by_id = with_overrides(pdu_rulebook, ["key_question_bands.rows[kq-good].min=70",
+    by_id = with_changes(pdu_rulebook, ["key_question_bands.rows[kq-good].min=70",
                                           "key_question_bands.rows[kq-requires-improvement].below=70"])
-    by_index = with_overrides(pdu_rulebook, ["key_question_bands.rows[1].min=70",
+    by_index = with_changes(pdu_rulebook, ["key_question_bands.rows[1].min=70",
                                              "key_question_bands.rows[2].below=70"])
     assert by_id == by_index and by_id.sha256 == by_index.sha256 != pdu_rulebook.sha256
     assert str(by_id.key_question_bands.rows[1].min) == "70"
     assert str(pdu_rulebook.key_question_bands.rows[1].min) == "65"
-    flow = with_overrides(pdu_rulebook, ["overall.limits.rows[0].counts=[{ratings: [Inadequate, Requires improvement], min: 2}]",
+    flow = with_changes(pdu_rulebook, ["overall.limits.rows[0].counts=[{ratings: [Inadequate, Requires improvement], min: 2}]",
                                          "scores.provenance={grade: confirmed, source: a test}"])
     assert flow.overall.limits.rows[0].counts[0].ratings == ("Inadequate", "Requires improvement")
     assert flow.scores.provenance.grade == "confirmed"
-    assert with_overrides(pdu_rulebook, []) is pdu_rulebook
+    assert with_changes(pdu_rulebook, []) is pdu_rulebook
 
 
 @pytest.mark.parametrize("assignment,message", [
@@ -198,7 +198,7 @@ def test_overrides_replace_values_by_id_or_index_and_leave_the_original_alone(pd
 ])
 def test_override_errors_name_the_assignment_or_the_key_path(pdu_rulebook, assignment, message):
     with pytest.raises(RulebookError) as caught:
-        with_overrides(pdu_rulebook, [assignment])
+        with_changes(pdu_rulebook, [assignment])
     text = str(caught.value)
     assert message in text
     assert assignment.partition("=")[0] in text or f"--set {assignment!r}" in text

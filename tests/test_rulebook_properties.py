@@ -4,23 +4,24 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from ratings_engine import properties
 from ratings_engine.cli import main
-from ratings_engine.evidence import INSUFFICIENT, SUFFICIENT, CaseEvidence
-from ratings_engine.properties import NA, NO, Evidence, check_properties
-from ratings_engine.rulebook import load_rulebook, with_overrides
+from ratings_engine.io.rulebooks import load_rulebook, with_changes
+from ratings_engine.model.evidence import INSUFFICIENT, SUFFICIENT, CaseEvidence
+from ratings_engine.render.check import counterexample_text, properties_text
+from ratings_engine.toolkit import properties
+from ratings_engine.toolkit.properties import NA, NO, Evidence, check_properties
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rulebooks"
 NON_MONOTONE = FIXTURES / "non-monotone-bands.yaml"
 # The fixture with its two middle bands the right way round: a small, sound rulebook.
-SMALL = with_overrides(load_rulebook(NON_MONOTONE), ["key_question_bands.rows[kq-swapped-ri].then=Good",
+SMALL = with_changes(load_rulebook(NON_MONOTONE), ["key_question_bands.rows[kq-swapped-ri].then=Good",
                                                      "key_question_bands.rows[kq-swapped-good].then=Requires improvement"])
 
 
 def test_pdu_2021_has_every_property_and_writes_nothing_to_the_working_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     report = check_properties(load_rulebook("probation-pdu-2021"), examples=8, seed=1)
-    assert report.ok, report.render()
+    assert report.ok, properties_text(report)
     assert [r.name for r in report.results] == ["monotonicity", "permutation invariance", "not-applicable invariance"]
     assert all(r.passed and r.examples == 8 for r in report.results)
     assert list(tmp_path.iterdir()) == []  # no .hypothesis directory, no example database
@@ -58,7 +59,7 @@ def test_the_invariance_properties_catch_an_order_dependent_or_na_sensitive_pipe
     assert by_name["permutation invariance"].counterexample.differences
     # the same seed gives the same smallest counter-example
     again = check_properties(SMALL, examples=15, seed=0, shrink=False)
-    assert again.results[1].counterexample.render() == by_name["permutation invariance"].counterexample.render()
+    assert counterexample_text(again.results[1].counterexample) == counterexample_text(by_name["permutation invariance"].counterexample)
 
     def na_counts_as_insufficient(ev: Evidence) -> CaseEvidence:
         return original(Evidence({kq: tuple(NO if a == NA else a for a in col) for kq, col in ev.columns.items()},

@@ -5,16 +5,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import CASES, ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ratings_engine import InputError
-from ratings_engine.api import get_rulebook, run_scenarios
+from ratings_engine.api import load_rulebook as get_rulebook
+from ratings_engine.api import run_scenarios
 from ratings_engine.cli import main
-from ratings_engine.decide import KeyQuestionInput, compile_rulebook
-from ratings_engine.scenarios import synthetic_tally
-
-from conftest import CASES, ROOT
+from ratings_engine.engine.decide import KeyQuestionInput, compile_rulebook
+from ratings_engine.toolkit.scenarios import synthetic_tally
 
 SCENARIOS = ROOT / "rules" / "scenarios"
 SEED_CASES = CASES / "redcar-cleveland-middlesbrough.csv"
@@ -311,7 +311,7 @@ def test_a_missing_scenario_path_is_an_error(tmp_path):
 @given(good=st.integers(51, 79), ri=st.integers(1, 50))
 def test_synthetic_tallies_give_the_rating_asked_for_under_any_band_table(good, ri):
     """`ratings:` for a case standard asks the rulebook's own table; moving the thresholds moves the tallies."""
-    rb = get_rulebook(overrides=[f"key_question_bands.rows[kq-good].min={good}",
+    rb = get_rulebook(changes=[f"key_question_bands.rows[kq-good].min={good}",
                                  f"key_question_bands.rows[kq-requires-improvement].below={good}",
                                  f"key_question_bands.rows[kq-requires-improvement].min={ri}",
                                  f"key_question_bands.rows[kq-inadequate].below={ri}"]).rulebook

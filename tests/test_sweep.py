@@ -10,9 +10,9 @@ from click.testing import CliRunner
 
 from ratings_engine import api
 from ratings_engine.cli import main
-from ratings_engine.errors import InputError
-from ratings_engine.rulebook import load_rulebook, with_overrides
-from ratings_engine.sweep import sweep, value_range
+from ratings_engine.io.rulebooks import load_rulebook, with_changes
+from ratings_engine.model.errors import InputError
+from ratings_engine.toolkit.sweep import sweep, value_range
 
 GOOD = ["key_question_bands.rows[kq-good].min", "key_question_bands.rows[kq-requires-improvement].below"]
 KQS = [f"2.{s}.{k}" for s in range(2, 6) for k in range(1, 4)]
@@ -76,7 +76,7 @@ def test_each_value_matches_rating_the_variant_one_by_one(corpus):
     report = sweep([cases], vary=GOOD, values=values, judgements=judgements)
     base = load_rulebook("probation-pdu-2021")
     for value, result in zip(values, report.results):
-        variant = with_overrides(base, [f"{p}={value}" for p in GOOD])
+        variant = with_changes(base, [f"{p}={value}" for p in GOOD])
         rated = api.rate(cases, variant, judgements=judgements)
         overall = rated.overall_frame()["rating"].value_counts().to_dict()
         assert {k: v for k, v in result["overall"].items() if v} == overall

@@ -6,15 +6,16 @@ import re
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from conftest import CASES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ratings_engine import InputError, load_rulebook, rate, tally
-from ratings_engine.api import get_rulebook, load_evidence
+from ratings_engine.api import load_evidence
+from ratings_engine.api import load_rulebook as get_rulebook
 from ratings_engine.cli import main
-from ratings_engine.tallies_input import TallyEvidence, is_tally_header, read_tallies
-
-from conftest import CASES
+from ratings_engine.io.tallies import is_tally_header, read_tallies
+from ratings_engine.model.evidence import TallyEvidence
 
 TALLIES = CASES / "redcar-cleveland-middlesbrough-tallies.csv"
 HEADER = "unit,key_question,sufficient,applicable,not_applicable\n"

@@ -3,14 +3,15 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from conftest import CASES
 
 from ratings_engine import api
 from ratings_engine.cli import main
-from ratings_engine.errors import InputError
-from ratings_engine.overrides import apply_overrides, parse_override_options, read_overrides
-from ratings_engine.validate import read_draft, validate
-
-from conftest import CASES
+from ratings_engine.io.drafts import read_draft
+from ratings_engine.io.overrides import parse_override_options, read_overrides
+from ratings_engine.model.errors import InputError
+from ratings_engine.rating.overrides import apply_overrides
+from ratings_engine.toolkit.validate import validate
 
 EXAMPLE = CASES / "redcar-cleveland-middlesbrough.csv"
 JUDGEMENTS = CASES / "redcar-cleveland-middlesbrough-judgements.csv"
@@ -73,8 +74,8 @@ def test_differing_draft_exits_1_with_deciding_key_question_tally_band_and_margi
 
 def test_draft_lower_than_computed_gives_the_cases_down_and_several_key_questions_up(tmp_path):
     draft = write(tmp_path, "d.csv", "standard,rating\n2.3,Inadequate\n2.5,Good\n")
-    v = validate(api.rate(EXAMPLE, judgements=JUDGEMENTS), read_draft(draft, api.get_rulebook().rulebook),
-                 api.get_rulebook().rulebook)
+    v = validate(api.rate(EXAMPLE, judgements=JUDGEMENTS), read_draft(draft, api.load_rulebook().rulebook),
+                 api.load_rulebook().rulebook)
     checks = {s.id: s for s in v.units[0].standards}
     down = checks["2.3"].detail["margin_to_draft"]
     assert (down["direction"], down["cases"], down["steps"][0]["key_question"]) == ("down", 2, "2.3.3")
@@ -133,7 +134,7 @@ def test_override_replaces_the_rating_recomputes_the_overall_and_shows_everywher
 
 
 def test_override_can_change_the_overall_band_through_the_rulebook():
-    rb = api.get_rulebook().rulebook
+    rb = api.load_rulebook().rulebook
     report = api.rate(EXAMPLE, judgements=JUDGEMENTS)
     texts = [f"{s}=Outstanding:panel test" for s in ("2.2", "2.3", "2.4", "2.5")]
     after = apply_overrides(report, parse_override_options(texts, rb), rb).units[0].overall
@@ -141,7 +142,7 @@ def test_override_can_change_the_overall_band_through_the_rulebook():
 
 
 def test_override_file_and_mandatory_reason(tmp_path):
-    rb = api.get_rulebook().rulebook
+    rb = api.load_rulebook().rulebook
     (o,) = read_overrides(OVERRIDES, rb).items
     assert (o.standard, o.rating, o.where.row) == ("2.4", "Requires improvement", 2)
     bad = write(tmp_path, "o.csv", "standard,rating,reason\n2.4,Good,\n2.5,Great,x\n")

@@ -7,14 +7,14 @@ import zipfile
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from conftest import CASES
 
 from ratings_engine import rate
 from ratings_engine.cli import main
-from ratings_engine.errors import InputError
-from ratings_engine.sources import read_table
-from ratings_engine.xlsx import Sheet, cell_text, escape_csv_cell, write_csv, write_xlsx
-
-from conftest import CASES
+from ratings_engine.io.spreadsheets import Sheet, escape_csv_cell, write_csv, write_xlsx
+from ratings_engine.io.tables import read_table
+from ratings_engine.io.xlsx_files import cell_text
+from ratings_engine.model.errors import InputError
 
 WORKBOOK = CASES / "redcar-cleveland-middlesbrough.xlsx"
 EXAMPLE = CASES / "redcar-cleveland-middlesbrough.csv"

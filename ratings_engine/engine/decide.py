@@ -1,0 +1,320 @@
+"""Decision tables: compile a rulebook's tables to durable_rules and decide inputs with them.
+
+Each table row becomes one durable_rules rule (conditions in integer arithmetic, so boundaries
+are exact); the engine reports every row a fact matched and this module applies the table's
+hit policy. A decision is a pure function of a small input (a key question's
+sufficient/applicable counts; a unit's score, number of scored standards and rating counts), so
+results are memoised per distinct input by the rule engine adapter: rating one unit, a corpus
+or a thousand bootstrap resamples all go through the same rules.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Sequence
+
+from . import rule_engine
+from ..model.errors import RulebookError
+from ..model.rulebook import (
+    BandRow,
+    CountCondition,
+    LimitRow,
+    OverallRow,
+    Provenance,
+    Rulebook,
+    _AggregateConditions,
+)
+
+_OPS = {"min": "$gte", "above": "$gt", "max": "$lte", "below": "$lt"}
+
+
+def _hundredths(value: Decimal) -> int:
+    """A bound with at most two decimal places, as an exact integer number of hundredths."""
+    return int(value * 100)
+
+
+# ---------------------------------------------------------------------------------------------
+# Inputs as facts
+
+
+@dataclass(frozen=True)
+class KeyQuestionInput:
+    """What a key-question band decision depends on."""
+
+    sufficient: int
+    applicable: int
+
+
+def percentage_fact(sufficient: int, applicable: int, rounding: str) -> dict[str, int]:
+    """The percentage compared with band bounds, as an exact ratio: pct = x / (100 * d).
+
+    `exact` compares the fraction itself; the whole-percent policies round it first (half up,
+    or truncated), as a report that prints whole percentages would.
+    """
+    if rounding == "exact":
+        return {"x": 10000 * sufficient, "d": applicable}
+    if rounding == "nearest_whole_percent":
+        whole = (200 * sufficient + applicable) // (2 * applicable)
+    elif rounding == "truncate_whole_percent":
+        whole = (100 * sufficient) // applicable
+    else:  # pragma: no cover - the rulebook schema admits only the three values
+        raise ValueError(rounding)
+    return {"x": 100 * whole, "d": 1}
+
+
+def compared_percentage(sufficient: int, applicable: int, rounding: str) -> float:
+    fact = percentage_fact(sufficient, applicable, rounding)
+    return fact["x"] / (100 * fact["d"])
+
+
+@dataclass(frozen=True)
+class CountFeature:
+    """A count that a count condition needs: standards whose rating rank is in `ranks`."""
+
+    ranks: frozenset[int]
+    standards: tuple[str, ...] | None  # None: every scored, rated standard
+
+    def count(self, ratings: dict[str, int], scored: frozenset[str]) -> int:
+        """`ratings` maps rated standard ids to rating ranks."""
+        pool = self.standards if self.standards is not None else [s for s in ratings if s in scored]
+        return sum(1 for s in pool if s in ratings and ratings[s] in self.ranks)
+
+
+@dataclass(frozen=True)
+class OverallInput:
+    """What an overall band or limit decision depends on."""
+
+    score: int
+    scored: int
+    counts: tuple[int, ...] = ()  # one per CountFeature of the compiled rulebook
+
+    def fact(self) -> dict[str, int]:
+        fact = {"score": self.score, "s100": 100 * self.score, "n": self.scored}
+        fact.update({f"k{i}": c for i, c in enumerate(self.counts)})
+        return fact
+
+
+# ---------------------------------------------------------------------------------------------
+# Compiling conditions
+
+
+def band_condition(row: BandRow) -> dict | None:
+    parts = []
+    for key, op in _OPS.items():
+        bound = getattr(row, key)
+        if bound is not None:
+            parts.append({op: {"x": {"$mul": {"$l": {"$m": "d"}, "$r": _hundredths(bound)}}}})
+    return _all(parts)
+
+
+def aggregate_condition(row: _AggregateConditions, features: dict[CountCondition, int]) -> dict | None:
+    parts: list[dict] = []
+    if row.scored is not None:
+        parts.append({"n": row.scored})
+    if row.score_min is not None:
+        parts.append({"$gte": {"score": row.score_min}})
+    if row.score_max is not None:
+        parts.append({"$lte": {"score": row.score_max}})
+    for key, op in (("mean_min", "$gte"), ("mean_above", "$gt"), ("mean_max", "$lte"), ("mean_below", "$lt")):
+        bound = getattr(row, key)
+        if bound is not None:  # score / n  op  bound   <=>   100 * score  op  n * (100 * bound)
+            parts.append({op: {"s100": {"$mul": {"$l": {"$m": "n"}, "$r": _hundredths(bound)}}}})
+    for cond in row.counts:
+        field = f"k{features[cond]}"
+        if cond.min is not None:
+            parts.append({"$gte": {field: cond.min}})
+        if cond.max is not None:
+            parts.append({"$lte": {field: cond.max}})
+    return _all(parts)
+
+
+def _all(parts: list[dict]) -> dict | None:
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else {"$and": parts}
+
+
+# ---------------------------------------------------------------------------------------------
+# Decision tables
+
+
+class DecisionTableError(RulebookError):
+    """A table gave no row (a gap) or several rows under `unique` (an overlap) for an input."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The row a hit policy chose for one input (None: no row matched, allowed for limits)."""
+
+    row: BandRow | OverallRow | LimitRow | None
+    matched: tuple[str, ...]  # every row id that matched, in table order
+
+    @property
+    def rule(self) -> str | None:
+        return self.row.id if self.row is not None else None
+
+
+class DecisionTable:
+    """One rulebook table compiled to a durable_rules ruleset, with its hit policy."""
+
+    def __init__(self, rulebook: Rulebook, key: str, rows: Sequence, hit_policy: str,
+                 provenance: Provenance, outcome_key: str, conditions: Sequence[dict | None],
+                 gap_allowed: bool = False):
+        self.rulebook = rulebook
+        self.key = key
+        self.rows = tuple(rows)
+        self.hit_policy = hit_policy
+        self.provenance = provenance
+        self.outcome_key = outcome_key
+        self.gap_allowed = gap_allowed
+        self._by_name = {f"r{i}": row for i, row in enumerate(self.rows)}
+        self.ruleset = rule_engine.register([(f"r{i}", cond) for i, cond in enumerate(conditions)])
+
+    def outcome_of(self, row) -> str:
+        return getattr(row, self.outcome_key)
+
+    def provenance_of(self, row) -> Provenance:
+        return row.provenance or self.provenance
+
+    def decide(self, facts: Sequence[dict[str, int]], describe=None, *, strict: bool = True) -> list[Outcome]:
+        """Decide every fact; `describe(fact)` words an input for error messages.
+
+        With `strict=False` a gap or an overlap gives an Outcome without a row instead of an
+        error: for hypothetical inputs (margins) that a rulebook need not cover.
+        """
+        results = []
+        for fact, names in zip(facts, rule_engine.match(self.ruleset, facts)):
+            rows = [self._by_name[n] for n in names]
+            try:
+                results.append(self._apply_hit_policy(rows, fact, describe))
+            except DecisionTableError:
+                if strict:
+                    raise
+                results.append(Outcome(None, tuple(r.id for r in rows)))
+        return results
+
+    def matching(self, facts: Sequence[dict[str, int]]) -> list[tuple]:
+        """Every row each fact matches, in table order, before the hit policy (for `rate check-rules`)."""
+        return [tuple(self._by_name[n] for n in names) for names in rule_engine.match(self.ruleset, facts)]
+
+    def choose(self, rows: Sequence):
+        """The row the hit policy picks among rows matched by one input; None on a gap or a 'unique' overlap."""
+        try:
+            return self._apply_hit_policy(list(rows), {}, None).row
+        except DecisionTableError:
+            return None
+
+    def _apply_hit_policy(self, rows: list, fact: dict, describe) -> Outcome:
+        ids = tuple(r.id for r in rows)
+        if not rows:
+            if self.gap_allowed:
+                return Outcome(None, ids)
+            raise DecisionTableError(
+                f"rulebook {self.rulebook.id}: no row of {self.key} matches {_describe(fact, describe)} (a gap in the table)"
+            )
+        if self.hit_policy == "unique":
+            if len(rows) > 1:
+                raise DecisionTableError(
+                    f"rulebook {self.rulebook.id}: rows {', '.join(ids)} of {self.key} all match "
+                    f"{_describe(fact, describe)}, but the table's hit policy is 'unique' (an overlap)"
+                )
+            chosen = rows[0]
+        elif self.hit_policy == "first":
+            chosen = rows[0]
+        else:  # priority: the lowest outcome on the rating scale wins
+            chosen = min(rows, key=lambda r: self.rulebook.rank(self.outcome_of(r)))
+        return Outcome(chosen, ids)
+
+
+def _describe(fact: dict, describe) -> str:
+    return describe(fact) if describe else str(fact)
+
+
+class CompiledRulebook:
+    """Every decision table of a rulebook, compiled once and shared by all callers."""
+
+    def __init__(self, rulebook: Rulebook):
+        self.rulebook = rulebook
+        rb = rulebook
+        kq = rb.key_question_bands
+        self.key_question_bands = DecisionTable(
+            rb, "key_question_bands", kq.rows, kq.hit_policy, kq.provenance, "then",
+            [band_condition(r) for r in kq.rows],
+        )
+        limit_rows = [r for r in (rb.overall.limits.rows if rb.overall.limits else ()) if r.enabled]
+        self.count_conditions: dict[CountCondition, int] = {}
+        self.count_features: list[CountFeature] = []
+        for row in list(rb.overall.bands.rows) + limit_rows:
+            for cond in row.counts:
+                feature = self._feature(cond)
+                if feature not in self.count_features:
+                    self.count_features.append(feature)
+                self.count_conditions[cond] = self.count_features.index(feature)
+        ob = rb.overall.bands
+        self.overall_bands = DecisionTable(
+            rb, "overall.bands", ob.rows, ob.hit_policy, ob.provenance, "then",
+            [aggregate_condition(r, self.count_conditions) for r in ob.rows],
+        )
+        self.limits = None
+        if limit_rows:
+            lim = rb.overall.limits
+            self.limits = DecisionTable(
+                rb, "overall.limits", limit_rows, lim.hit_policy, lim.provenance, "cap",
+                [aggregate_condition(r, self.count_conditions) for r in limit_rows], gap_allowed=True,
+            )
+
+    def _feature(self, cond: CountCondition) -> CountFeature:
+        rb = self.rulebook
+        if cond.ratings is not None:
+            ranks = frozenset(rb.rank(r) for r in cond.ratings)
+        elif cond.at_most is not None:
+            ranks = frozenset(range(0, rb.rank(cond.at_most) + 1))
+        else:
+            ranks = frozenset(range(rb.rank(cond.at_least), len(rb.ratings)))
+        return CountFeature(ranks, cond.standards)
+
+    # ---- key questions ----
+    def band(self, inputs: Sequence[KeyQuestionInput]) -> list[Outcome]:
+        rounding = self.rulebook.policies.rounding.value
+        facts = [percentage_fact(i.sufficient, i.applicable, rounding) for i in inputs]
+
+        def describe(fact: dict) -> str:
+            return f"a percentage of {fact['x'] / (100 * fact['d']):.4g}%"
+
+        return self.key_question_bands.decide(facts, describe)
+
+    # ---- overall ----
+    def overall_input(self, ratings: dict[str, str]) -> OverallInput:
+        """The overall decision's input from the rated standards (id -> rating)."""
+        rb = self.rulebook
+        scored = frozenset(s.id for s in rb.standards if s.scored)
+        ranks = {sid: rb.rank(r) for sid, r in ratings.items()}
+        counted = [sid for sid in ratings if sid in scored]
+        return OverallInput(
+            score=sum(rb.score(ratings[sid]) for sid in counted),
+            scored=len(counted),
+            counts=tuple(f.count(ranks, scored) for f in self.count_features),
+        )
+
+    def overall(self, inputs: Sequence[OverallInput], *, strict: bool = True) -> list[Outcome]:
+        return self.overall_bands.decide([i.fact() for i in inputs], _describe_overall, strict=strict)
+
+    def limit(self, inputs: Sequence[OverallInput], *, strict: bool = True) -> list[Outcome]:
+        if self.limits is None:
+            return [Outcome(None, ()) for _ in inputs]
+        return self.limits.decide([i.fact() for i in inputs], _describe_overall, strict=strict)
+
+
+def _describe_overall(fact: dict) -> str:
+    return f"a score of {fact['score']} over {fact['n']} scored standard(s)"
+
+
+_compiled: dict[str, CompiledRulebook] = {}
+
+
+def compile_rulebook(rulebook: Rulebook) -> CompiledRulebook:
+    """The compiled form of a rulebook, shared per content hash within the process."""
+    compiled = _compiled.get(rulebook.sha256)
+    if compiled is None:
+        compiled = _compiled[rulebook.sha256] = CompiledRulebook(rulebook)
+    return compiled

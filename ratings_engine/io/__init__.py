@@ -1,0 +1,4 @@
+"""The io layer: reading every input (CSV, xlsx, YAML) into located, validated values, and writing files atomically.
+
+Imports only the model.
+"""

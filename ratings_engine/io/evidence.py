@@ -1,0 +1,71 @@
+"""Reading evidence of either kind, cases or tallies, told apart by the header; and judgements.
+
+A case file has a `case_id` column (one row per case, see `io.cases`); a tally file has a
+`key_question` column (one row per unit and key question, see `io.tallies`). DataFrames are
+checked exactly like files.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import pandas as pd
+
+from ..model.errors import InputError
+from ..model.evidence import BlankPolicy, CaseEvidence, Judgements, TallyEvidence
+from ..model.rulebook import Rulebook
+from .cases import cases_from_frame, cases_from_reader
+from .judgements import judgements_from_frame, read_judgements
+from .tables import open_table, sheet_locations
+from .tallies import is_tally_header, tallies_from_frame, tallies_from_table
+
+Evidence = CaseEvidence | TallyEvidence
+
+
+def load_evidence(evidence: pd.DataFrame | str | Path, rulebook: Rulebook, *, unit: str | None = None,
+                  blank: BlankPolicy = "error", ignore_columns: Sequence[str] = (),
+                  sheet: str | None = None, encoding: str | None = None, delimiter: str | None = None) -> Evidence:
+    """A case file or a tally file (or a DataFrame of either), validated against `rulebook`.
+
+    `encoding` and `delimiter` apply to CSV files; `sheet` names the worksheet of an .xlsx file.
+    """
+    ignore = tuple(ignore_columns)
+    if isinstance(evidence, pd.DataFrame):
+        if is_tally_header(evidence.columns):
+            _no_blank_policy(blank, "<tallies DataFrame>")
+            return tallies_from_frame(evidence, rulebook, unit=unit, ignore_columns=ignore)
+        return cases_from_frame(evidence, rulebook, unit=unit, blank=blank, ignore_columns=ignore)
+    reader = open_table(evidence, "case", sheet=sheet, encoding=encoding, delimiter=delimiter)
+    default_unit = unit or Path(evidence).stem
+    with sheet_locations(reader):
+        if is_tally_header(reader.columns):
+            _no_blank_policy(blank, reader.source)
+            return tallies_from_table(reader.read_all(), rulebook, unit=unit, default_unit=default_unit,
+                                      ignore_columns=ignore)
+        return cases_from_reader(reader, rulebook, unit, default_unit, blank, ignore)
+
+
+def load_cases(cases: pd.DataFrame | str | Path, rulebook: Rulebook, **options) -> CaseEvidence:
+    """Case evidence only (one row per case): a tally file is refused with a clear error."""
+    evidence = load_evidence(cases, rulebook, **options)
+    if isinstance(evidence, TallyEvidence):
+        raise InputError(f"{evidence.source}: this is a tally file (it has a 'key_question' column), but this "
+                         "command needs case rows (a 'case_id' column)")
+    return evidence
+
+
+def load_judgements(judgements: pd.DataFrame | str | Path | Judgements | None, rulebook: Rulebook,
+                    sheet: str | None = None, encoding: str | None = None,
+                    delimiter: str | None = None) -> Judgements | None:
+    """Judgements from a file, a DataFrame, or as given (None: no judgements)."""
+    if judgements is None or isinstance(judgements, Judgements):
+        return judgements
+    if isinstance(judgements, pd.DataFrame):
+        return judgements_from_frame(judgements, rulebook)
+    return read_judgements(judgements, rulebook, sheet=sheet, encoding=encoding, delimiter=delimiter)
+
+
+def _no_blank_policy(blank: str, source: str) -> None:
+    if blank != "error":
+        raise InputError(f"{source}: --blank {blank} applies to case answers; this is a tally file, "
+                         "where a blank count is always an error")

@@ -1,0 +1,230 @@
+"""Extending another rulebook: `extends: <rulebook id or relative path>`.
+
+The child is merged onto its (resolved, validated) parent before validation:
+
+- mappings merge key by key, recursively; the child's value wins;
+- lists whose items all carry an id (`id`, or `domain` for domains) merge by id: an item with a
+  parent's id is merged into that item, in the parent's place; new items go at the end;
+  `{id: X, $remove: true}` removes the parent's item X;
+- `$replace: true` in a mapping (or list item) replaces the parent's value instead of merging;
+- every other value (scalars, other lists) replaces the parent's.
+
+Every merged key remembers the file and line it came from (`origins`, read by
+`model.located`), so errors name the child's or the parent's file. `extends` itself is not part
+of the resolved rulebook, so the content hash of a rulebook that does not extend is unchanged,
+and that of one that does covers the resolved content.
+
+Reading and parsing the parent file is the caller's (`io.rulebooks`), passed in as `parse`.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+from ..model.errors import Location, Problem, RulebookError
+from ..model.located import key_path as _key_path
+from ..model.rulebook import validate_rulebook
+
+MAX_EXTENDS_DEPTH = 8
+_REMOVE, _REPLACE = "$remove", "$replace"
+_Origin = tuple  # (file, line)
+
+
+class _MergedMap(dict):
+    """A mapping made by `extends`: `origins[key]` is the (file, line) that key came from."""
+
+    def __init__(self):
+        super().__init__()
+        self.origins: dict[Any, _Origin] = {}
+
+
+class _MergedList(list):
+    """A list made by `extends`: `origins[i]` is the (file, line) item i came from."""
+
+    def __init__(self):
+        super().__init__()
+        self.origins: list[_Origin] = []
+
+
+def _origin(node: Any, key: Any, source: str) -> _Origin:
+    if isinstance(node, (_MergedMap, _MergedList)):
+        return node.origins[key]
+    lc = getattr(node, "lc", None)
+    try:
+        line = (lc.key(key) if isinstance(node, dict) else lc.item(key))[0] + 1 if lc is not None else None
+    except (KeyError, IndexError, TypeError, AttributeError):
+        line = None
+    return (source, line)
+
+
+def _extends_error(message: str, origin: _Origin, key_path: tuple) -> RulebookError:
+    return RulebookError(Problem(message, Location(file=origin[0], line=origin[1], key_path=_key_path(key_path))))
+
+
+Parse = Callable[[bytes, str], Any]
+
+
+def resolve_extends(data: dict, source: str, parse: Parse, shipped: Path,
+                    chain: tuple[Path, ...] = ()) -> _MergedMap:
+    """The child mapping `data` merged onto the rulebook it extends (recursively).
+
+    `parse(raw, source)` parses a parent file's bytes; `shipped` is the folder of the shipped
+    rulebooks, where an id that is not next to the child is looked for.
+    """
+    where = _origin(data, "extends", source)
+    ref = data["extends"]
+    if _REPLACE in data:
+        raise _extends_error(f"{_REPLACE} at the top of a rulebook would discard everything it extends; "
+                             "remove 'extends' instead", _origin(data, _REPLACE, source), (_REPLACE,))
+    if not isinstance(ref, str) or not ref.strip():
+        raise _extends_error("'extends' must be a rulebook id or a path relative to this file", where, ("extends",))
+    me = Path(source)
+    here = me.resolve() if me.is_file() else None
+    chain = chain + ((here,) if here is not None else ())
+    parent_path = _find_parent(ref.strip(), me.parent if here is not None else Path.cwd(), where, shipped)
+    key = parent_path.resolve()
+    if key in chain:
+        cycle = " -> ".join(p.name for p in (*chain, key))
+        raise _extends_error(f"'extends' makes a cycle: {cycle}", where, ("extends",))
+    if len(chain) >= MAX_EXTENDS_DEPTH:
+        raise _extends_error(f"'extends' goes more than {MAX_EXTENDS_DEPTH} rulebooks deep", where, ("extends",))
+    try:
+        raw = parent_path.read_bytes()
+    except OSError as exc:
+        raise _extends_error(f"cannot read the rulebook it extends, {parent_path}: {exc.strerror}", where, ("extends",)) from None
+    parent_source = str(parent_path)
+    parent = parse(raw, parent_source)
+    if "extends" in parent:
+        parent = resolve_extends(parent, parent_source, parse, shipped, chain)
+    validate_rulebook(parent, parent_source)  # the parent must be a valid rulebook on its own
+    return _merge_map(parent, parent_source, data, source, (), skip=("extends",))
+
+
+def _find_parent(ref: str, base: Path, where: _Origin, shipped: Path) -> Path:
+    path = Path(ref)
+    if path.suffix in (".yaml", ".yml") or "/" in ref or "\\" in ref:
+        candidate = path if path.is_absolute() else base / path
+        if not candidate.is_file():
+            raise _extends_error(f"extends {ref!r}: no such rulebook file ({candidate})", where, ("extends",))
+        return candidate
+    for candidate in (base / f"{ref}.yaml", shipped / f"{ref}.yaml"):
+        if candidate.is_file():
+            return candidate
+    known = ", ".join(sorted(p.stem for p in shipped.glob("*.yaml")))
+    raise _extends_error(f"extends {ref!r}: no rulebook with that id next to this file or among the shipped "
+                         f"rulebooks ({known})", where, ("extends",))
+
+
+def _merge_map(parent: dict, psrc: str, child: dict, csrc: str, path: tuple, skip: tuple = ()) -> _MergedMap:
+    out = _MergedMap()
+    for key in parent:
+        out[key] = parent[key]
+        out.origins[key] = _origin(parent, key, psrc)
+    for key in child:
+        if key in skip:
+            continue
+        origin = _origin(child, key, csrc)
+        if isinstance(key, str) and key.startswith("$"):
+            if key == _REPLACE:
+                continue  # handled by the caller
+            raise _extends_error(f"unknown merge key {key!r} (merge keys: {_REPLACE}, and {_REMOVE} in list items)",
+                                 origin, path + (key,))
+        if key in out:
+            parent_file = out.origins[key][0]
+            out[key] = _merge_value(out[key], parent_file, child[key], csrc, path + (key,))
+        else:
+            out[key] = _adopt(child[key], csrc, path + (key,))
+        out.origins[key] = origin
+    return out
+
+
+def _merge_value(parent: Any, psrc: str, child: Any, csrc: str, path: tuple) -> Any:
+    if isinstance(child, dict):
+        if _REPLACE in child:
+            _flag(child, _REPLACE, csrc, path)
+            return _adopt(child, csrc, path, drop=(_REPLACE,))
+        if isinstance(parent, dict):
+            return _merge_map(parent, psrc, child, csrc, path)
+    elif isinstance(child, list) and isinstance(parent, list) and _id_key_list(parent) and _id_key_list(child):
+        return _merge_list(parent, psrc, child, csrc, path)
+    return _adopt(child, csrc, path)
+
+
+def _flag(node: dict, key: str, src: str, path: tuple) -> None:
+    if node[key] is not True:
+        raise _extends_error(f"{key} must be true", _origin(node, key, src), path + (key,))
+
+
+def _identity(item: Any) -> tuple[str, Any] | None:
+    if isinstance(item, dict):
+        for key in ("id", "domain"):
+            if key in item and isinstance(item[key], (str, int)) and not isinstance(item[key], bool):
+                return key, str(item[key])
+    return None
+
+
+def _id_key_list(items: list) -> bool:
+    return bool(items) and all(_identity(i) is not None for i in items)
+
+
+def _merge_list(parent: list, psrc: str, child: list, csrc: str, path: tuple) -> _MergedList:
+    items: list[Any] = []
+    origins: list[_Origin] = []
+    index: dict[Any, int] = {}
+    for i, item in enumerate(parent):
+        items.append(item)
+        origins.append(_origin(parent, i, psrc))
+        index[_identity(item)] = i
+    removed: set[int] = set()
+    for j, item in enumerate(child):
+        origin = _origin(child, j, csrc)
+        ident = _identity(item)
+        if _REMOVE in item:
+            _flag(item, _REMOVE, csrc, path + (j,))
+            extra = sorted(str(k) for k in item if k not in (_REMOVE, ident[0]))
+            if extra:
+                raise _extends_error(f"an item with {_REMOVE} takes only its {ident[0]} (also has {', '.join(extra)})",
+                                     origin, path + (j,))
+            if ident not in index or index[ident] in removed:
+                raise _extends_error(f"{_REMOVE}: the rulebook it extends has no item with {ident[0]} {ident[1]!r} here",
+                                     origin, path + (j,))
+            removed.add(index[ident])
+        elif ident in index and index[ident] not in removed:
+            i = index[ident]
+            items[i] = _merge_value(items[i], origins[i][0], item, csrc, path + (j,))
+            origins[i] = origin
+        else:
+            index[ident] = len(items)
+            items.append(_adopt(item, csrc, path + (j,)))
+            origins.append(origin)
+    out = _MergedList()
+    for i, (item, origin) in enumerate(zip(items, origins)):
+        if i not in removed:
+            out.append(item)
+            out.origins.append(origin)
+    return out
+
+
+def _adopt(node: Any, src: str, path: tuple, drop: tuple = ()) -> Any:
+    """A child's value taken whole; merge keys inside it have no parent to act on, so are errors."""
+    if isinstance(node, dict):
+        out = _MergedMap()
+        for key in node:
+            if key in drop:
+                continue
+            origin = _origin(node, key, src)
+            if isinstance(key, str) and key.startswith("$"):
+                raise _extends_error(f"merge key {key!r} has nothing to act on: the rulebook it extends has no "
+                                     "value here", origin, path + (key,))
+            out[key] = _adopt(node[key], src, path + (key,))
+            out.origins[key] = origin
+        return out
+    if isinstance(node, list):
+        out_list = _MergedList()
+        for i, item in enumerate(node):
+            out_list.append(_adopt(item, src, path + (i,)))
+            out_list.origins.append(_origin(node, i, src))
+        return out_list
+    return node
+
+

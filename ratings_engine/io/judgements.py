@@ -1,0 +1,82 @@
+"""Reading judgement files: the inspectors' ratings of judgement standards.
+
+Columns `standard`, `rating`, and optionally `reason` and `unit`. A rating may be `Not
+inspected`. Unknown standards, standards rated from cases, unknown ratings and a standard
+judged twice are errors naming the file, row and column.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..model.audit import Audit
+from ..model.errors import InputError, Location, Problem
+from ..model.evidence import Judgement, Judgements
+from ..model.rulebook import NOT_INSPECTED, Rulebook
+from .tables import MAX_PROBLEMS, FirstRows, TextTable, read_table, sheet_locations, shown, table_from_frame
+
+_JUDGEMENT_COLUMNS = ("standard", "rating", "reason", "unit")
+
+
+def read_judgements(path: str | Path, rulebook: Rulebook, sheet: str | None = None, *, encoding: str | None = None,
+                    delimiter: str | None = None) -> Judgements:
+    table = read_table(path, "judgements", sheet=sheet, encoding=encoding, delimiter=delimiter)
+    with sheet_locations(table):
+        return judgements_from_table(table, rulebook)
+
+
+def judgements_from_frame(frame: pd.DataFrame, rulebook: Rulebook, source: str = "<judgements DataFrame>") -> Judgements:
+    return judgements_from_table(table_from_frame(frame, source, "judgements"), rulebook)
+
+
+def judgements_from_table(table: TextTable, rulebook: Rulebook) -> Judgements:
+    src = table.source
+    cells = table.cells
+    problems: list[Problem] = []
+    for column in ("standard", "rating"):
+        if column not in cells.columns:
+            problems.append(Problem(f"no {column!r} column (expected columns: standard, rating, optional reason, unit)",
+                                    Location(file=src, row=1)))
+    for column in cells.columns:
+        if column not in _JUDGEMENT_COLUMNS:
+            problems.append(Problem("unknown column (expected: standard, rating, reason, unit)",
+                                    Location(file=src, row=1, column=column)))
+    if problems:
+        raise InputError(problems)
+    spelling = {r.lower(): r for r in (*rulebook.ratings, NOT_INSPECTED)}
+    items: list[Judgement] = []
+    first = FirstRows()
+    has_unit = "unit" in cells.columns
+    for i, row in enumerate(cells.to_dict("records")):
+        standard_id, rating = row["standard"], row["rating"]
+        unit = (row.get("unit") or None) if has_unit else None
+        std = rulebook.standards_by_id.get(standard_id)
+        if std is None:
+            problems.append(Problem(f"unknown standard {shown(standard_id)} (rulebook {rulebook.id} has "
+                                    f"{', '.join(s.id for s in rulebook.standards)})", table.where(i, "standard")))
+            continue
+        if std.rated_by != "judgement":
+            problems.append(Problem(f"standard {std.id} {std.name} is rated from cases, not by judgement",
+                                    table.where(i, "standard")))
+            continue
+        canonical = spelling.get(rating.lower())
+        if canonical is None:
+            problems.append(Problem(f"unknown rating {shown(rating)}; expected one of {', '.join(spelling.values())}",
+                                    table.where(i, "rating")))
+            continue
+        earlier = first.repeat_of((unit, standard_id), table.rows[i])
+        if earlier is not None:
+            problems.append(Problem(f"standard {standard_id} judged twice{f' for unit {unit!r}' if unit else ''} "
+                                    f"(first in row {earlier})", table.where(i, "standard")))
+            continue
+        items.append(Judgement(unit, standard_id, canonical, row.get("reason") or None, src, table.rows[i]))
+    if has_unit:
+        blank_units = [i for i, j in enumerate(cells["unit"]) if j == ""]
+        if blank_units and len(blank_units) != len(cells):
+            problems.append(Problem("blank unit while other rows name one", table.where(blank_units[0], "unit")))
+    if problems:
+        raise InputError(problems[:MAX_PROBLEMS])
+    audit = Audit(src, rows_read=table.rows_read)  # rows_used is settled when units are rated
+    audit.skip("blank row", len(table.blank_rows))
+    return Judgements(tuple(items), src, table.sha256, audit)

@@ -1,0 +1,200 @@
+"""Rulebook files: finding, reading and parsing them, resolving `extends`, and what-if changes.
+
+A rulebook is named by a file path or by the id of a shipped rulebook (`rules/<id>.yaml`, or
+inside the installed package). The file is parsed once per content (a bounded cache; callers
+get their own copy, since merging mutates), `extends` is resolved (`io.extends`), and the
+mapping is validated by the model (`model.rulebook.validate_rulebook`).
+
+`with_changes` derives a what-if variant (`--set PATH=VALUE`): its content hash differs, so
+every result says which variant made it.
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import re
+from pathlib import Path
+from typing import Any, Sequence
+
+from ..model.errors import Location, Problem, RulebookError
+from ..model.located import key_path, line_of
+from ..model.rulebook import DEFAULT_RULEBOOK, MAX_ROWS_PER_TABLE, LoadedRulebook, Rulebook, as_rulebook, validate_rulebook
+from .extends import resolve_extends
+from .yaml_files import parse_yaml_mapping
+
+
+def rules_dir() -> Path:
+    """The shipped rulebooks: inside the installed package, or the repository's `rules/`."""
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package / "rules", package.parent / "rules"):
+        if candidate.is_dir():
+            return candidate
+    raise RulebookError("cannot find the shipped rulebooks (looked in ratings_engine/rules and rules/)")
+
+
+def shipped_ids() -> list[str]:
+    """Ids of the shipped rulebooks, sorted."""
+    return sorted(p.stem for p in rules_dir().glob("*.yaml"))
+
+
+def resolve_rulebook_path(name_or_path: str | Path) -> Path:
+    """A path to a rulebook file, or the id of a shipped rulebook."""
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml") or path.exists() or "/" in str(name_or_path):
+        if not path.is_file():
+            raise RulebookError(f"{name_or_path}: rulebook file not found")
+        return path
+    shipped = rules_dir() / f"{name_or_path}.yaml"
+    if shipped.is_file():
+        return shipped
+    raise RulebookError(f"{name_or_path}: no such rulebook file or shipped rulebook id (shipped: {', '.join(shipped_ids())})")
+
+
+RulebookLike = Rulebook | LoadedRulebook | str | Path
+
+
+def load_rulebook(rules: RulebookLike = DEFAULT_RULEBOOK, *, changes: Sequence[str] = ()) -> LoadedRulebook:
+    """A rulebook from a shipped id, a file path, or a Rulebook, with what-if `changes` applied.
+
+    `changes` are `PATH=VALUE` assignments (as `--set`, see `with_changes`); the result's
+    content hash covers them. The result reads as the Rulebook itself (`.standards`, `.id`, ...)
+    and remembers its file (`.path`, `.file_sha256`) for stamping results.
+    """
+    if isinstance(rules, LoadedRulebook):
+        loaded = rules
+    elif isinstance(rules, Rulebook):
+        loaded = LoadedRulebook(rules, None, None)
+    elif isinstance(rules, (str, Path)):
+        loaded = load_rulebook_file(resolve_rulebook_path(rules))
+    else:
+        raise RulebookError(f"a rulebook is a shipped id, a file path or a Rulebook, not {type(rules).__name__}")
+    if changes:
+        if isinstance(changes, str):
+            changes = [changes]
+        loaded = LoadedRulebook(with_changes(loaded.rulebook, list(changes)), loaded.path, loaded.file_sha256)
+    return loaded
+
+
+def load_rulebook_file(path: Path) -> LoadedRulebook:
+    """A rulebook file read, parsed, `extends` resolved and validated, with its path and file hash."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise RulebookError(f"{path}: cannot read rulebook: {exc.strerror}") from None
+    data = parse_rulebook_yaml(raw, str(path))
+    rulebook = rulebook_from_mapping(data, str(path))
+    return LoadedRulebook(rulebook, path, hashlib.sha256(raw).hexdigest())
+
+
+def rulebook_from_mapping(data: Any, source: str = "<rulebook>") -> Rulebook:
+    """Validate a parsed mapping into a Rulebook, resolving `extends` first.
+
+    A relative parent is looked for next to `source` when that is a file, else in the working
+    directory, then among the shipped rulebooks.
+    """
+    if isinstance(data, dict) and "extends" in data:
+        data = resolve_extends(data, source, parse_rulebook_yaml, rules_dir())
+    return validate_rulebook(data, source)
+
+
+_parsed: dict[tuple[str, str], Any] = {}
+MAX_PARSED_CACHE = 64
+
+
+def parse_rulebook_yaml(raw: bytes, source: str) -> Any:
+    """Parse once per (content, file name); callers get their own copy (merging mutates)."""
+    key = (hashlib.sha256(raw).hexdigest(), source)
+    if key not in _parsed and len(_parsed) >= MAX_PARSED_CACHE:
+        _parsed.clear()  # a long-running process reading many rulebooks keeps a bounded cache
+    if key not in _parsed:
+        data = parse_yaml_mapping(raw, source, "rulebook", RulebookError)
+        _check_list_lengths(data, source)
+        _parsed[key] = data
+    return copy.deepcopy(_parsed[key])
+
+
+def _check_list_lengths(data: Any, source: str) -> None:
+    """No list in a rulebook is longer than MAX_ROWS_PER_TABLE items: checked before anything else
+    handles the data (copying a long round-trip list takes time quadratic in its length)."""
+    stack = [(data, (), 1)]
+    while stack:
+        node, path, line = stack.pop()
+        if isinstance(node, list) and len(node) > MAX_ROWS_PER_TABLE:
+            raise RulebookError(Problem(f"too many items ({len(node)}); the limit is {MAX_ROWS_PER_TABLE}",
+                                        Location(file=source, line=line, key_path=key_path(path))))
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        stack.extend((value, path + (key,), line_of(node, key) or line) for key, value in items)
+
+
+# ---------------------------------------------------------------------------------------------
+# What-if changes: `--set PATH=VALUE`
+
+
+def with_changes(rulebook: Rulebook | LoadedRulebook, assignments: Sequence[str]) -> Rulebook:
+    """A what-if variant of a rulebook: a copy with values replaced (`--set`), validated like a file.
+
+    PATH is a dotted key path; list items are addressed by index (`rows[1]`) or, for lists of
+    things with ids, by id (`rows[kq-good]`). VALUE is read as a YAML scalar or flow value
+    (`70`, `Good`, `[Inadequate]`, `{grade: uncertain, source: x}`, `null`).
+    Example: `key_question_bands.rows[kq-good].min=70`.
+    """
+    if not assignments:
+        return rulebook  # no change: the very same object
+    rulebook = as_rulebook(rulebook)
+    data = rulebook.model_dump(mode="json", by_alias=True, exclude_none=True)
+    for assignment in assignments:
+        path, sep, value = assignment.partition("=")
+        if not sep or not path.strip():
+            raise RulebookError(f"--set {assignment!r}: expected PATH=VALUE, e.g. key_question_bands.rows[kq-good].min=70")
+        _assign(data, path.strip(), _parse_value(value.strip(), assignment), assignment)
+    label = f"{rulebook.id} with {'; '.join(assignments)}"
+    return rulebook_from_mapping(data, f"<{label}>")
+
+
+def _parse_value(text: str, assignment: str) -> Any:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        return YAML(typ="safe", pure=True).load(text) if text else ""
+    except YAMLError as exc:
+        raise RulebookError(f"--set {assignment!r}: cannot read the value: {exc}") from None
+
+
+def _parse_path(path: str) -> list[str | int]:
+    parts: list[str | int] = []
+    for token in re.findall(r"[^.\[\]]+|\[[^\]]*\]", path):
+        if token.startswith("["):
+            inner = token[1:-1]
+            parts.append(int(inner) if inner.lstrip("-").isdigit() else inner)
+        else:
+            parts.append(token)
+    return parts
+
+
+def _assign(data: Any, path: str, value: Any, assignment: str) -> None:
+    parts = _parse_path(path)
+    node = data
+    for depth, part in enumerate(parts):
+        last = depth == len(parts) - 1
+        where = ".".join(str(p) for p in parts[: depth + 1])
+        if isinstance(node, list):
+            if isinstance(part, str):
+                index = next((i for i, item in enumerate(node) if isinstance(item, dict) and item.get("id") == part), None)
+                if index is None:
+                    raise RulebookError(f"--set {assignment!r}: no item with id {part!r} at {where}")
+                part = index
+            if not -len(node) <= part < len(node):
+                raise RulebookError(f"--set {assignment!r}: index {part} out of range at {where}")
+        elif isinstance(node, dict):
+            if not isinstance(part, str):
+                raise RulebookError(f"--set {assignment!r}: {where} is a mapping, not a list")
+            if not last and part not in node:
+                raise RulebookError(f"--set {assignment!r}: no key {part!r} at {where}")
+        else:
+            raise RulebookError(f"--set {assignment!r}: cannot go inside a value at {where}")
+        if last:
+            node[part] = value
+        else:
+            node = node[part]

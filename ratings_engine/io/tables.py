@@ -1,0 +1,330 @@
+"""Opening any tabular input as a text table that remembers where each cell came from.
+
+Every tabular input (cases, judgements, tallies, drafts, overrides, corpus files) goes through
+`open_table` / `read_table`, whatever its format: `io.csv_files` reads CSV, `io.xlsx_files`
+reads a worksheet, `table_from_frame` takes a DataFrame, and each hands raw grid chunks to one
+`TableReader`. So every reader reports problems the same way: file, sheet, row (as a
+spreadsheet numbers it: the header is row 1) and column, and counts its rows the same way
+(`Audit`: rows read = used + skipped, by reason).
+
+Files are read in chunks of `CHUNK_ROWS` rows, so a case file of a million rows is never held
+in memory as text: the readers validate and keep each chunk's cells in compact form before the
+next is read. A header that is one column holding a semicolon or a tab is refused with a
+message saying which `--delimiter` to use; a title row above the header is refused naming the
+row that looks like the header.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from itertools import chain
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..model.audit import Audit
+from ..model.errors import InputError, Location, Problem
+from .csv_files import DELIMITER_NAMES, CsvFile, checked_encoding, delimiter_char
+
+__all__ = ["Audit", "TextTable", "TableReader", "open_table", "read_table", "table_from_frame", "sheet_locations"]
+
+MAX_PROBLEMS = 50
+#: Rows per chunk when reading a CSV file or a worksheet (memory stays proportional to this).
+CHUNK_ROWS = 50_000
+#: How far below row 1 a header pushed down by a title row or blank rows is looked for.
+HEADER_SEARCH_ROWS = 30
+#: Column names that identify the header of each kind of file (`what`), to spot a title row above it.
+HEADER_KEYS = {
+    "case": ("case_id", "key_question"),
+    "tally": ("key_question",),
+    "judgements": ("standard",),
+    "draft": ("standard",),
+    "overrides": ("standard",),
+    "corpus": ("case_id", "key_question", "standard"),
+}
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm")
+
+
+@dataclass(frozen=True)
+class TextTable:
+    """A table of stripped text cells (a whole file, or one chunk of it).
+
+    `cells` has one column per header (header names stripped of spaces) and a RangeIndex;
+    `rows[i]` is the file row number of `cells.iloc[i]`. Wholly blank rows are already dropped
+    and listed in `blank_rows`; `rows_read` counts every body row, blank ones included.
+    """
+
+    source: str
+    cells: pd.DataFrame
+    rows: tuple[int, ...]
+    sha256: str | None
+    rows_read: int
+    blank_rows: tuple[int, ...] = ()
+    sheet: str | None = None  # the worksheet read, for spreadsheet inputs
+
+    def where(self, i: int, column: str | None = None) -> Location:
+        return Location(file=self.source, sheet=self.sheet, row=self.rows[i], column=column)
+
+
+
+# ---------------------------------------------------------------------------------------------
+# Small shared helpers
+
+
+def shown(value: str, limit: int = 60) -> str:
+    """`repr(value)`, shortened: error messages quote cells, and a cell can be huge."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 5] + "...'" + f" ({len(value)} characters)"
+
+
+class FirstRows:
+    """The file row where each key was first seen, for 'given twice (first in row N)' messages."""
+
+    def __init__(self) -> None:
+        self._rows: dict = {}
+
+    def repeat_of(self, key, row: int) -> int | None:
+        """None the first time `key` is seen (at `row`); afterwards, the row it was first seen in."""
+        first = self._rows.setdefault(key, row)
+        return None if first == row else first
+
+
+def spelling_key(name: str) -> str:
+    """What two spellings of one name share: letters and digits, case folded."""
+    return "".join(ch for ch in name.casefold() if ch.isalnum())
+
+
+def unit_spelling_warnings(source: str, units: Sequence[tuple[str, int, int]], noun: str = "case") -> list[str]:
+    """Warnings for units whose names differ only by case, spaces or punctuation.
+
+    `units`: (name, first row, number of rows) for each distinct unit name, in file order.
+    """
+    groups: dict[str, list[tuple[str, int, int]]] = {}
+    for item in units:
+        groups.setdefault(spelling_key(item[0]), []).append(item)
+    warnings = []
+    for items in groups.values():
+        if len(items) > 1:
+            named = [f"{name!r} (from row {row}, {n} {noun}{'' if n == 1 else 's'})" for name, row, n in items]
+            warnings.append(f"{source}: a unit spelt {len(items)} ways: {', '.join(named[:-1])} and {named[-1]}; "
+                            "they are rated as different units (correct the spelling if they are one)")
+    return warnings
+
+
+# ---------------------------------------------------------------------------------------------
+# Opening a table
+
+
+def read_table(path: str | Path, what: str, sheet: str | None = None, *, encoding: str | None = None,
+               delimiter: str | None = None) -> TextTable:
+    """A whole table (for inputs read at once: judgements, tallies, drafts, overrides, corpus files)."""
+    return open_table(path, what, sheet, encoding=encoding, delimiter=delimiter).read_all()
+
+
+def open_table(path: str | Path, what: str, sheet: str | None = None, *, encoding: str | None = None,
+               delimiter: str | None = None, chunk_rows: int | None = None) -> TableReader:
+    """A CSV file or a worksheet of an .xlsx workbook, with its header checked, to read in chunks.
+
+    `.xlsx` / `.xlsm` files are read by `xlsx_files.open_sheet` (`sheet`: a worksheet name, default the
+    first); `sheet` with any other file is an error, and so are `encoding` and `delimiter` with a
+    workbook.
+    """
+    path = Path(path)
+    source = str(path)
+    suffix = path.suffix.lower()
+    chunk_rows = chunk_rows or CHUNK_ROWS
+    if suffix in SPREADSHEET_SUFFIXES:
+        for option, value in (("--encoding", encoding), ("--delimiter", delimiter)):
+            if value is not None:
+                raise InputError(f"{source}: {option} applies to CSV files, not to this .xlsx workbook")
+        from .xlsx_files import open_sheet
+
+        grids, name, digest = open_sheet(path, what, sheet, chunk_rows)
+        return TableReader(source, what, grids, sheet=name, kind="xlsx", sha256=digest)
+    if suffix in (".xls", ".ods", ".numbers"):
+        raise InputError(f"{source}: {what} file: {suffix} spreadsheets are not read; save it as .xlsx or as 'CSV UTF-8'")
+    if sheet is not None:
+        raise InputError(f"{source}: a sheet ({sheet!r}) was named, but this {what} file is not a spreadsheet (.xlsx)")
+    sep = delimiter_char(delimiter)
+    if encoding is not None:
+        encoding = checked_encoding(encoding)
+    csv_file = CsvFile(path, source, what, encoding, sep, chunk_rows)
+    return TableReader(source, what, csv_file.grids, kind="csv", delimiter=sep, digest=csv_file.digest)
+
+
+def table_from_frame(frame: pd.DataFrame, source: str, what: str) -> TextTable:
+    """A DataFrame given through the API, checked like a file (rows numbered as if row 1 were a header)."""
+    if not isinstance(frame, pd.DataFrame):
+        raise InputError(f"{source}: {what} must be a pandas DataFrame, not {type(frame).__name__}")
+    header = pd.DataFrame([[str(c) for c in frame.columns]])
+    body = frame.astype(object).where(~frame.isna(), "").astype(str)
+    body.columns = header.columns
+    grid = pd.concat([header, body], ignore_index=True)
+    return TableReader(source, what, lambda: iter([grid]), kind="frame").read_all()
+
+
+@contextmanager
+def sheet_locations(table: TextTable | TableReader):
+    """Problems raised inside about `table`'s file get its sheet too (spreadsheet inputs)."""
+    try:
+        yield table
+    except InputError as exc:
+        if table.sheet is None:
+            raise
+        problems = [Problem(p.message, replace(p.location, sheet=table.sheet))
+                    if p.location.file == table.source and p.location.sheet is None else p
+                    for p in exc.problems]
+        raise type(exc)(problems) from None
+
+
+# ---------------------------------------------------------------------------------------------
+# The table reader: header checks, then body chunks
+
+
+class TableReader:
+    """One input table: its header (read and checked on opening), then its body in chunks.
+
+    `grids()` gives the raw cell grid in chunks (DataFrames of text with positional columns,
+    indexed by 0-based file row; row 0 is the header). `chunks()` gives each chunk's body as a
+    `TextTable` (stripped, blank rows dropped and listed, rows numbered as in the file); calling
+    it again reads the file again. `sha256` is known once the table has been read to the end.
+    """
+
+    def __init__(self, source: str, what: str, grids: Callable[[], Iterator[pd.DataFrame]], *,
+                 sheet: str | None = None, kind: str = "csv", delimiter: str = ",",
+                 digest: Callable[[], str | None] | None = None, sha256: str | None = None):
+        self.source = source
+        self.what = what
+        self.sheet = sheet
+        self.kind = kind  # csv | xlsx | frame
+        self.delimiter = delimiter
+        self._grids = grids
+        self._digest = digest
+        self._sha256 = sha256
+        self._pending: Iterator[pd.DataFrame] | None = grids()
+        try:
+            first = next(self._pending, None)
+            grid = _cleaned(first) if first is not None else None
+            self.columns: tuple[str, ...] = self._header(grid)
+        except BaseException:
+            getattr(self._pending, "close", lambda: None)()  # the file is closed now, not when collected
+            raise
+        self._first_body = grid.iloc[1:] if grid is not None else None
+
+    @property
+    def sha256(self) -> str | None:
+        return self._digest() if self._digest is not None else self._sha256
+
+    def chunks(self) -> Iterator[TextTable]:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            first, self._first_body = self._first_body, None
+            grids = chain([first], (_cleaned(g) for g in pending))
+        else:
+            grids = (_cleaned(g) for g in _skip_header(self._grids()))
+        for grid in grids:
+            yield self._body(grid)
+
+    def read_all(self) -> TextTable:
+        """The whole body as one table."""
+        parts = list(self.chunks())
+        cells = (pd.concat([p.cells for p in parts], ignore_index=True) if len(parts) > 1
+                 else parts[0].cells if parts else pd.DataFrame(columns=list(self.columns)))
+        return TextTable(self.source, cells, tuple(chain.from_iterable(p.rows for p in parts)), self.sha256,
+                         sum(p.rows_read for p in parts), tuple(chain.from_iterable(p.blank_rows for p in parts)),
+                         self.sheet)
+
+    # ---- the header ----
+    def _where(self, row: int | None = None, column: str | None = None) -> Location:
+        return Location(file=self.source, sheet=self.sheet, row=row, column=column)
+
+    def _header(self, grid: pd.DataFrame | None) -> tuple[str, ...]:
+        noun = "sheet" if self.kind == "xlsx" else "file"
+        if grid is None or grid.empty:
+            raise InputError(Problem(f"{self.what} {noun} is empty (no header row)", self._where()))
+        header = list(grid.iloc[0])
+        while header and header[-1] == "":
+            header.pop()  # cells past the last header: blank ones are stray commas; data is a ragged row (below)
+        if len(header) == 1:
+            self._one_column_header(header[0])
+        self._displaced_header(grid, header)
+        if not header:
+            raise InputError(Problem(f"{self.what} {noun} is empty (no header row)", self._where()))
+        problems = []
+        for i, name in enumerate(header):
+            if not name:
+                problems.append(Problem(f"column {i + 1} has no header", self._where(1)))
+            elif name in header[:i]:
+                problems.append(Problem("column header appears twice", self._where(1, name)))
+        if problems:
+            raise InputError(problems[:MAX_PROBLEMS])
+        return tuple(header)
+
+    def _one_column_header(self, name: str) -> None:
+        """A one-column header holding another delimiter: the file was split on the wrong character."""
+        others = [d for d in DELIMITER_NAMES if (d != self.delimiter or self.kind != "csv") and d in name]
+        if not others:
+            return
+        found = DELIMITER_NAMES[others[0]]
+        if self.kind == "csv":
+            hint = " (as Excel's 'Unicode text' is)" if others[0] == "\t" else ""
+            option = "tab" if others[0] == "\t" else f"'{others[0]}'"
+            message = (f"the header is a single column containing a {found}: the file looks {found}-separated{hint}; "
+                       f"use --delimiter {option}")
+        else:
+            message = (f"the header is a single cell containing a {found}: the column names were not split into "
+                       "columns (in Excel: Data > Text to Columns)")
+        raise InputError(Problem(message, self._where(1)))
+
+    def _displaced_header(self, grid: pd.DataFrame, header: list[str]) -> None:
+        """A title row (or blank rows) above the header: name the row that looks like the header."""
+        keys = HEADER_KEYS.get(self.what)
+        if not keys or set(keys) & set(header):
+            return
+        for r in range(1, min(len(grid), HEADER_SEARCH_ROWS)):
+            row = set(grid.iloc[r])
+            found = [k for k in keys if k in row]
+            if found:
+                above = "blank rows" if not header else "title or other rows"
+                raise InputError(Problem(
+                    f"the header must be row 1, but row {r + 1} looks like the header (it has {found[0]!r}): "
+                    f"delete the {above} above it", self._where(1)))
+
+    # ---- the body ----
+    def _body(self, grid: pd.DataFrame) -> TextTable:
+        width = len(self.columns)
+        extra = grid.iloc[:, width:]
+        if extra.shape[1] and (extra != "").any(axis=None):
+            first = int(extra.index[(extra != "").any(axis=1)][0])
+            raise InputError(Problem(f"row has more cells than the header's {width}", self._where(first + 1)))
+        body = grid.iloc[:, :width]
+        if body.shape[1] < width:  # a chunk of short rows (csv module path): pad with blank cells
+            body = body.reindex(columns=range(width), fill_value="")
+        body.columns = list(self.columns)
+        blank = (body == "").all(axis=1).to_numpy()
+        positions = body.index.to_numpy()
+        cells = body[~blank].reset_index(drop=True)
+        return TextTable(self.source, cells, tuple((positions[~blank] + 1).tolist()), None, len(body),
+                         tuple((positions[blank] + 1).tolist()), self.sheet)
+
+
+def _skip_header(grids: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    for n, grid in enumerate(grids):
+        yield grid.iloc[1:] if n == 0 else grid
+
+
+def _cleaned(grid: pd.DataFrame) -> pd.DataFrame:
+    """Every cell as stripped text (column by column, so a chunk is not copied whole)."""
+    grid = grid.fillna("")
+    for position in range(grid.shape[1]):
+        grid.isetitem(position, _strip(grid.iloc[:, position].astype(str)))
+    return grid
+
+
+def _strip(column: pd.Series) -> pd.Series:
+    """`column.str.strip()`, stripping each distinct text once (answer columns hold a handful)."""
+    positions, distinct = pd.factorize(column.to_numpy(dtype=object))
+    stripped = np.array([text.strip() for text in distinct], dtype=object)
+    return pd.Series(stripped[positions], index=column.index, dtype=column.dtype)

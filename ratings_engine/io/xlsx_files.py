@@ -1,0 +1,164 @@
+"""Reading one worksheet of an .xlsx workbook as raw grid chunks (for `io.tables.open_table`).
+
+Cells are read as the text a user sees in a plain cell:
+
+* numbers: whole numbers without a decimal point (`8`, not `8.0`), others with up to 15
+  significant digits (`2.2`, `0.125`);
+* dates and times: ISO 8601 (`2023-01-31`, `2023-01-31 09:30:00`); booleans `TRUE` / `FALSE`;
+* formulas: their saved (cached) value, as Excel saved it. A formula with no saved value (a
+  workbook written by a program that does not calculate) is an error naming the cell, never a
+  silent blank; so is a cell holding an error value such as `#N/A`.
+
+openpyxl is imported inside the functions, to keep the command line's start-up light.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+from itertools import zip_longest
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pandas as pd
+
+from ..model.errors import InputError, Location, Problem
+from .files import read_input_bytes
+from .grids import grid_of
+
+#: Problems reported from one sheet before stopping.
+MAX_PROBLEMS = 50
+
+
+def cell_text(value: Any) -> str:
+    """The text of a cell value as openpyxl gives it (see the module docstring)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return f"{value:.15g}"
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0) and value.tzinfo is None:
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+def open_sheet(path: str | Path, what: str, sheet: str | None, chunk_rows: int
+               ) -> tuple[Callable[[], Iterator[pd.DataFrame]], str, str]:
+    """One worksheet of an .xlsx workbook: (a function giving its grid chunks, the sheet's name,
+    the file's sha256), for `io.tables.TableReader`."""
+    path = Path(path)
+    source = str(path)
+    raw = read_input_bytes(path, what)
+    opened = [_open_books(raw, source, what)]  # fails early on a file that is not a workbook
+    names = [ws.title for ws in opened[0][0].worksheets]
+    if not names or (sheet is not None and sheet not in names):
+        for book in opened[0]:
+            book.close()
+        if not names:
+            raise InputError(f"{source}: the workbook has no worksheets")
+        raise InputError(Problem(f"no sheet named {sheet!r} (sheets: {', '.join(repr(n) for n in names)})",
+                                 Location(file=source)))
+    name = names[0] if sheet is None else sheet
+
+    def grids() -> Iterator[pd.DataFrame]:  # the first read uses the books opened above
+        books = opened.pop() if opened else _open_books(raw, source, what)
+        return _sheet_grids(books, source, name, chunk_rows)
+
+    return grids, name, hashlib.sha256(raw).hexdigest()
+
+
+def _open_books(raw: bytes, source: str, what: str):
+    """Two views of the same file: saved values, and which cells hold formulas."""
+    from openpyxl import load_workbook
+
+    try:
+        return (load_workbook(io.BytesIO(raw), read_only=True, data_only=True),
+                load_workbook(io.BytesIO(raw), read_only=True, data_only=False))
+    except Exception as exc:  # noqa: BLE001 - any failure to parse a user's file is bad input
+        raise InputError(f"{source}: {what} file is not a readable .xlsx workbook "
+                         f"({type(exc).__name__}: {exc})") from None
+
+
+def _sheet_grids(books, source: str, sheet: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """The worksheet's cells as text, in chunks of rows; formulas without a saved value and error
+    values are reported with their cell. Formatted but empty rows at the end of the sheet are not
+    rows anyone wrote: they are dropped (blank rows between data rows are kept, and counted)."""
+    from openpyxl.utils import get_column_letter
+
+    values_book, formula_book = books
+    try:
+        values_ws, formula_ws = values_book[sheet], formula_book[sheet]
+        values_ws.reset_dimensions()  # saved dimensions may be wrong: read every row there is
+        formula_ws.reset_dimensions()
+        header: list[str] = []
+        problems: list[Problem] = []
+        batch: list[list[str]] = []
+        blank_run: list[list[str]] = []  # blank rows not yet known to be followed by data
+        start = 0
+        rows = zip_longest(values_ws.iter_rows(values_only=True), formula_ws.iter_rows(), fillvalue=())
+        for r, (values, formulas) in enumerate(_guarded(rows, source, sheet)):
+            row: list[str] = []
+            for c, value in enumerate(values):
+                cell = formulas[c] if c < len(formulas) else None
+                kind = getattr(cell, "data_type", None)
+                if kind == "f" and value is None or kind == "e" or (
+                        kind == "f" and isinstance(value, str) and value in _ERROR_VALUES):
+                    ref = f"{get_column_letter(c + 1)}{r + 1}"
+                    column = ((header[c] if c < len(header) else "") or get_column_letter(c + 1)) if r else None
+                    where = Location(file=source, sheet=sheet, row=r + 1, column=column)
+                    problems.append(Problem(f"cell {ref} holds a formula ({cell.value}) with no saved value; open "
+                                            "and save the workbook in Excel, or paste the values", where)
+                                    if value is None else Problem(f"cell {ref} holds the error value "
+                                                                  f"{cell_text(value)}", where))
+                row.append(cell_text(value))
+            if r == 0:
+                header = [text.strip() for text in row]
+            if len(problems) >= MAX_PROBLEMS:
+                break
+            if not any(text.strip() for text in row):
+                blank_run.append(row)
+                continue
+            if blank_run:
+                batch.extend(blank_run)
+                blank_run = []
+            batch.append(row)
+            if len(batch) >= chunk_rows:
+                if problems:
+                    break
+                yield grid_of(batch, start)
+                start += len(batch)
+                batch = []
+        if problems:
+            raise InputError(problems[:MAX_PROBLEMS])
+        if batch or start == 0:
+            yield grid_of(batch, start)
+    finally:
+        values_book.close()
+        formula_book.close()
+
+
+def _guarded(rows: Iterator, source: str, sheet: str) -> Iterator:
+    """Rows of a worksheet; a sheet openpyxl cannot read is bad input, named."""
+    while True:
+        try:
+            item = next(rows)
+        except StopIteration:
+            return
+        except InputError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise InputError(Problem(f"cannot read the worksheet ({type(exc).__name__}: {exc})",
+                                     Location(file=source, sheet=sheet))) from None
+        yield item
+
+
+_ERROR_VALUES = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA"})

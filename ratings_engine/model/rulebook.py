@@ -1,0 +1,393 @@
+"""Rulebooks: the schema of the declarative rating rules, and validating a parsed mapping.
+
+A rulebook is data. `io.rulebooks` parses a file (ruamel.yaml's round-trip loader: no tags, no
+code execution, duplicate keys rejected, every key keeps its line) and resolves `extends`; this
+module validates the mapping with the pydantic models below (unknown keys rejected), then
+cross-checks it (references resolve, outcomes are known ratings). Every problem is reported
+with the file, line and key path.
+
+The models are frozen: a validated rulebook is a plain value handed down the pipeline.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from decimal import Decimal
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Iterator, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import Problem, RulebookError
+from .located import locate, schema_problems
+
+NOT_INSPECTED = "Not inspected"
+
+Grade = Literal["confirmed", "recalled", "uncertain"]
+HitPolicy = Literal["unique", "first", "priority"]
+Percent = Annotated[Decimal, Field(ge=0, le=100, decimal_places=2)]
+Mean = Annotated[Decimal, Field(ge=0, decimal_places=2)]
+Count = Annotated[int, Field(ge=0)]
+Id = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
+Text = Annotated[str, Field(min_length=1)]
+
+#: Hard limits that keep a hand-edited or hostile rulebook from exhausting the engine.
+MAX_ROWS_PER_TABLE = 500
+MAX_STANDARDS = 200
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, defer_build=True)
+
+
+class Provenance(_Strict):
+    """How sure we are of a rule: confirmed, recalled or uncertain, and where it comes from."""
+
+    grade: Grade
+    source: Text
+
+
+class KeyQuestion(_Strict):
+    id: Id
+    text: Text
+    provenance: Provenance | None = None  # grade of the wording, where it differs from the standard's
+
+
+class Standard(_Strict):
+    id: Id
+    name: Text
+    rated_by: Literal["cases", "judgement"]
+    scored: bool = True
+    key_questions: tuple[KeyQuestion, ...] = ()
+    provenance: Provenance | None = None
+
+    @model_validator(mode="after")
+    def _key_questions_match_basis(self) -> "Standard":
+        if self.rated_by == "cases" and not self.key_questions:
+            raise ValueError("a standard rated from cases needs at least one key question")
+        if self.rated_by == "judgement" and self.key_questions:
+            raise ValueError("a standard rated by judgement has no key questions")
+        return self
+
+
+class Domain(_Strict):
+    domain: Id
+    name: Text
+    standards: tuple[Standard, ...] = Field(min_length=1)
+
+
+class BandRow(_Strict):
+    """A row of the key-question band table: bounds on the percentage and an outcome."""
+
+    id: Id
+    min: Percent | None = None  # pct >= min
+    above: Percent | None = None  # pct > above
+    max: Percent | None = None  # pct <= max
+    below: Percent | None = None  # pct < below
+    then: Text
+    provenance: Provenance | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_lower_one_upper(self) -> "BandRow":
+        if self.min is not None and self.above is not None:
+            raise ValueError("give at most one of 'min' and 'above'")
+        if self.max is not None and self.below is not None:
+            raise ValueError("give at most one of 'max' and 'below'")
+        return self
+
+
+class BandTable(_Strict):
+    hit_policy: HitPolicy
+    provenance: Provenance
+    rows: tuple[BandRow, ...] = Field(min_length=1, max_length=MAX_ROWS_PER_TABLE)
+
+
+class CountCondition(_Strict):
+    """How many standards have a rating: exactly one of ratings / at_most / at_least, and bounds."""
+
+    ratings: tuple[Text, ...] | None = None  # rating is one of these
+    at_most: Text | None = None  # rating is this or lower
+    at_least: Text | None = None  # rating is this or higher
+    standards: tuple[Id, ...] | None = None  # among these standards only (default: all scored)
+    min: Count | None = None
+    max: Count | None = None
+
+    @model_validator(mode="after")
+    def _well_formed(self) -> "CountCondition":
+        chosen = [k for k in ("ratings", "at_most", "at_least") if getattr(self, k) is not None]
+        if len(chosen) != 1:
+            raise ValueError("give exactly one of 'ratings', 'at_most', 'at_least'")
+        if self.min is None and self.max is None:
+            raise ValueError("give 'min' and/or 'max'")
+        return self
+
+
+class _AggregateConditions(_Strict):
+    """Conditions on a unit's scored standards: count, score, mean score, rating counts."""
+
+    scored: Count | None = None  # number of scored standards equals this
+    score_min: Count | None = None
+    score_max: Count | None = None
+    mean_min: Mean | None = None  # score / scored >= mean_min
+    mean_above: Mean | None = None  # >
+    mean_max: Mean | None = None  # <=
+    mean_below: Mean | None = None  # <
+    counts: tuple[CountCondition, ...] = ()
+
+
+class OverallRow(_AggregateConditions):
+    id: Id
+    then: Text
+    provenance: Provenance | None = None
+    note: str | None = None
+
+
+class OverallBands(_Strict):
+    hit_policy: HitPolicy
+    provenance: Provenance
+    rows: tuple[OverallRow, ...] = Field(min_length=1, max_length=MAX_ROWS_PER_TABLE)
+
+
+class LimitRow(_AggregateConditions):
+    """A limiting rule: when its conditions hold, the overall rating is capped at `cap`."""
+
+    id: Id
+    enabled: bool
+    cap: Text
+    description: Text
+    provenance: Provenance | None = None
+
+
+class Limits(_Strict):
+    hit_policy: Literal["priority"] = "priority"  # every matching cap applies: the lowest wins
+    provenance: Provenance
+    rows: tuple[LimitRow, ...] = Field(default=(), max_length=MAX_ROWS_PER_TABLE)
+
+
+class Overall(_Strict):
+    bands: OverallBands
+    limits: Limits | None = None
+
+
+class Scores(_Strict):
+    values: dict[Text, int]
+    provenance: Provenance
+
+
+class _Policy(_Strict):
+    provenance: Provenance
+    note: str | None = None
+
+
+class RoundingPolicy(_Policy):
+    # exact: compare the exact fraction; nearest_whole_percent: round half up to a whole per cent
+    # first (as reports print them); truncate_whole_percent: drop the fraction first.
+    value: Literal["exact", "nearest_whole_percent", "truncate_whole_percent"]
+
+
+class CombinePolicy(_Policy):
+    value: Literal["lowest"]
+
+
+class NoApplicablePolicy(_Policy):
+    # skip_key_question: rate the standard on its other key questions (not rated if none remain);
+    # standard_not_rated: the whole standard is not rated.
+    value: Literal["skip_key_question", "standard_not_rated"]
+
+
+class MinimumApplicablePolicy(_Policy):
+    value: Annotated[int, Field(ge=1)]  # fewer applicable cases than this count as none
+
+
+class OverallScorePolicy(_Policy):
+    value: Literal["sum_of_scored_standards"]
+
+
+class Policies(_Strict):
+    rounding: RoundingPolicy
+    combine_key_questions: CombinePolicy
+    no_applicable_cases: NoApplicablePolicy
+    minimum_applicable: MinimumApplicablePolicy
+    overall_score: OverallScorePolicy
+
+
+class Effective(_Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    from_: date = Field(alias="from")
+    to: date | None = None
+
+
+class Rulebook(_Strict):
+    id: Id
+    version: Text
+    title: Text
+    effective: Effective
+    description: str | None = None
+    ratings: tuple[Text, ...] = Field(min_length=2, max_length=10)
+    scores: Scores
+    policies: Policies
+    framework: tuple[Domain, ...] = Field(min_length=1)
+    key_question_bands: BandTable
+    overall: Overall
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_as_text(cls, value: Any) -> Any:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            raise ValueError("quote the version so it stays text, e.g. version: \"1.0\"")
+        return value
+
+    # ---- convenient views (derived, never stored) ----
+    @cached_property
+    def standards(self) -> tuple[Standard, ...]:
+        return tuple(s for d in self.framework for s in d.standards)
+
+    @cached_property
+    def standards_by_id(self) -> dict[str, Standard]:
+        return {s.id: s for s in self.standards}
+
+    @cached_property
+    def domain_of(self) -> dict[str, Domain]:
+        return {s.id: d for d in self.framework for s in d.standards}
+
+    @cached_property
+    def key_question_ids(self) -> tuple[str, ...]:
+        return tuple(kq.id for s in self.standards for kq in s.key_questions)
+
+    @cached_property
+    def standard_of_key_question(self) -> dict[str, Standard]:
+        return {kq.id: s for s in self.standards for kq in s.key_questions}
+
+    def rank(self, rating: str) -> int:
+        """Position of a rating, 0 = lowest."""
+        return self.ratings.index(rating)
+
+    def score(self, rating: str) -> int:
+        return self.scores.values[rating]
+
+    @cached_property
+    def max_standard_score(self) -> int:
+        return max(self.scores.values.values())
+
+    @cached_property
+    def canonical_json(self) -> str:
+        return json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":"))
+
+    @cached_property
+    def sha256(self) -> str:
+        """Hash of the resolved rulebook's content: comments and layout do not change it."""
+        return hashlib.sha256(self.canonical_json.encode()).hexdigest()
+
+
+DEFAULT_RULEBOOK = "probation-pdu-2021"
+
+
+class LoadedRulebook:
+    """A validated rulebook together with where it came from (for stamping results).
+
+    It reads as the rulebook itself too: `loaded.standards`, `loaded.id` and every other
+    attribute of the `Rulebook` are the rulebook's; `loaded.rulebook` is the Rulebook value,
+    `loaded.path` its file (None when it was built in memory), `loaded.file_sha256` the hash
+    of the file's bytes.
+    """
+
+    def __init__(self, rulebook: Rulebook, path: Path | None, file_sha256: str | None):
+        self.rulebook = rulebook
+        self.path = path
+        self.file_sha256 = file_sha256
+
+    def __getattr__(self, name: str) -> Any:
+        rulebook = self.__dict__.get("rulebook")  # absent while unpickling: no recursion
+        if rulebook is None or name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(rulebook, name)
+
+    def __repr__(self) -> str:
+        where = f", from {self.path.name}" if self.path else ""
+        return f"<Rulebook {self.rulebook.id} version {self.rulebook.version}{where}, sha256 {self.rulebook.sha256[:12]}>"
+
+
+def as_rulebook(rules: "Rulebook | LoadedRulebook") -> Rulebook:
+    """The Rulebook value of a Rulebook or a LoadedRulebook."""
+    return rules.rulebook if isinstance(rules, LoadedRulebook) else rules
+
+
+def validate_rulebook(data: Any, source: str = "<rulebook>") -> Rulebook:
+    """Validate a parsed mapping (with `extends` already resolved) into a Rulebook, or raise
+    RulebookError with every problem located by file, line and key path."""
+    try:
+        rulebook = Rulebook.model_validate(data)
+    except ValidationError as exc:
+        raise RulebookError(schema_problems(exc.errors(include_url=False), data, source)) from None
+    problems = [Problem(msg, locate(data, loc, source)) for loc, msg in _cross_check(rulebook)]
+    if problems:
+        raise RulebookError(problems)
+    return rulebook
+
+
+def _cross_check(rb: Rulebook) -> Iterator[tuple[tuple, str]]:
+    """References between parts of a rulebook; yields (key path, message)."""
+    ratings = set(rb.ratings)
+    if len(ratings) != len(rb.ratings):
+        yield ("ratings",), "ratings must be distinct"
+    if NOT_INSPECTED in ratings:
+        yield ("ratings",), f"{NOT_INSPECTED!r} is not a rating on the scale; it is how the engine marks a standard with no evidence"
+    if set(rb.scores.values) != ratings:
+        missing = sorted(ratings - set(rb.scores.values))
+        extra = sorted(set(rb.scores.values) - ratings)
+        yield ("scores", "values"), f"scores must give exactly one score per rating (missing {missing}, unknown {extra})"
+    seen_std: set[str] = set()
+    seen_kq: set[str] = set()
+    count = 0
+    for di, dom in enumerate(rb.framework):
+        for si, std in enumerate(dom.standards):
+            count += 1
+            loc = ("framework", di, "standards", si)
+            if std.id in seen_std:
+                yield loc + ("id",), f"standard id {std.id!r} is used twice"
+            seen_std.add(std.id)
+            for ki, kq in enumerate(std.key_questions):
+                if kq.id in seen_kq or kq.id in seen_std:
+                    yield loc + ("key_questions", ki, "id"), f"key question id {kq.id!r} is used twice"
+                seen_kq.add(kq.id)
+    if count > MAX_STANDARDS:
+        yield ("framework",), f"too many standards ({count}); the limit is {MAX_STANDARDS}"
+    if seen_std & {"case_id", "unit"} or seen_kq & {"case_id", "unit"}:
+        yield ("framework",), "'case_id' and 'unit' are reserved column names, not ids"
+    for i, row in enumerate(rb.key_question_bands.rows):
+        if row.then not in ratings:
+            yield ("key_question_bands", "rows", i, "then"), f"{row.then!r} is not one of the ratings {list(rb.ratings)}"
+    yield from _check_ids(rb.key_question_bands.rows, ("key_question_bands", "rows"))
+    yield from _check_aggregate_rows(rb, rb.overall.bands.rows, ("overall", "bands", "rows"), "then")
+    if rb.overall.limits is not None:
+        yield from _check_aggregate_rows(rb, rb.overall.limits.rows, ("overall", "limits", "rows"), "cap")
+
+
+def _check_ids(rows, base: tuple) -> Iterator[tuple[tuple, str]]:
+    seen: set[str] = set()
+    for i, row in enumerate(rows):
+        if row.id in seen:
+            yield base + (i, "id"), f"rule id {row.id!r} is used twice in this table"
+        seen.add(row.id)
+
+
+def _check_aggregate_rows(rb: Rulebook, rows, base: tuple, outcome_key: str) -> Iterator[tuple[tuple, str]]:
+    ratings = set(rb.ratings)
+    yield from _check_ids(rows, base)
+    for i, row in enumerate(rows):
+        if getattr(row, outcome_key) not in ratings:
+            yield base + (i, outcome_key), f"{getattr(row, outcome_key)!r} is not one of the ratings {list(rb.ratings)}"
+        for ci, cond in enumerate(row.counts):
+            for key in ("at_most", "at_least"):
+                value = getattr(cond, key)
+                if value is not None and value not in ratings:
+                    yield base + (i, "counts", ci, key), f"{value!r} is not one of the ratings"
+            for j, value in enumerate(cond.ratings or ()):
+                if value not in ratings:
+                    yield base + (i, "counts", ci, "ratings", j), f"{value!r} is not one of the ratings"
+            for j, sid in enumerate(cond.standards or ()):
+                if sid not in rb.standards_by_id:
+                    yield base + (i, "counts", ci, "standards", j), f"no standard with id {sid!r}"

@@ -1,0 +1,341 @@
+"""Rating: tallies and judgements in, explained unit results out.
+
+This module holds the aggregation the rulebook declares (lowest key question per standard,
+score sums, counts) and asks `decide` for every banding decision. Decisions are made in bulk
+over the distinct inputs of all units at once, so a corpus costs little more than one unit, and
+every path (one unit, a corpus, resamples) uses the same compiled rules.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import pandas as pd
+
+from ..engine.decide import CompiledRulebook, KeyQuestionInput, OverallInput, compared_percentage, compile_rulebook
+from ..model.errors import InputError
+from ..model.evidence import Judgements
+from ..model.results import (
+    Decision,
+    KeyQuestionResult,
+    Margin,
+    OverallResult,
+    StandardResult,
+    UnitResult,
+)
+from ..model.rulebook import NOT_INSPECTED, Rulebook, Standard
+from . import explain
+
+
+@dataclass(frozen=True)
+class _Tally:
+    sufficient: int
+    insufficient: int
+    not_applicable: int
+
+    @property
+    def applicable(self) -> int:
+        return self.sufficient + self.insufficient
+
+
+def rate_tallies(tallies: pd.DataFrame, rulebook: Rulebook, judgements: Judgements | None = None, *,
+                 allow_partial: bool = False, units: Sequence[str] | None = None) -> tuple[UnitResult, ...]:
+    """Rate every unit in a tally table (see `tally.TALLY_COLUMNS`)."""
+    compiled = compile_rulebook(rulebook)
+    by_unit: dict[str, dict[str, _Tally]] = {}
+    for unit, kq, s, i, na in tallies[["unit", "key_question", "sufficient", "insufficient", "not_applicable"]].itertuples(index=False):
+        by_unit.setdefault(unit, {})[kq] = _Tally(int(s), int(i), int(na))
+    if units is not None:
+        by_unit.update({u: {} for u in units if u not in by_unit})
+    minimum = rulebook.policies.minimum_applicable.value
+
+    # 1. Key-question bands for every distinct (sufficient, applicable) pair, in one batch.
+    pairs = sorted({(t.sufficient, t.applicable) for kqs in by_unit.values() for t in kqs.values()
+                    if t.applicable >= minimum})
+    bands = KeyQuestionBands(compiled, pairs)
+
+    # 2. Standards per unit.
+    unit_standards: dict[str, list[StandardResult]] = {}
+    missing: dict[str, list[str]] = {}
+    for unit, kqs in by_unit.items():
+        given = judgements.for_unit(unit) if judgements else {}
+        results = []
+        for std in rulebook.standards:
+            if std.rated_by == "judgement":
+                results.append(_judgement_standard(rulebook, unit, std, given.get(std.id)))
+            else:
+                results.append(_case_standard(rulebook, bands, unit, std, kqs))
+        unit_standards[unit] = results
+        # A missing judgement blocks the overall rating only if the standard counts towards it.
+        missing[unit] = [s.id for s in results if s.decision.table == "missing_judgement" and s.scored]
+
+    # 3. Overall bands and limits for every distinct input, in one batch.
+    overall_inputs = {u: compiled.overall_input({s.id: s.rating for s in stds if s.rated})
+                      for u, stds in unit_standards.items()}
+    overall = OverallBands(compiled, [i for u, i in overall_inputs.items() if i.scored])
+    out = []
+    for unit, stds in unit_standards.items():
+        out.append(UnitResult(unit, tuple(stds), overall_result(rulebook, overall, unit, stds, overall_inputs[unit],
+                                                          missing[unit], allow_partial)))
+    return tuple(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Key questions and standards
+
+
+class KeyQuestionBands:
+    """Bands of the needed (sufficient, applicable) pairs, with margins from the same rules."""
+
+    def __init__(self, compiled: CompiledRulebook, pairs: Iterable[tuple[int, int]]):
+        self.compiled = compiled
+        self.rulebook = compiled.rulebook
+        pairs = list(pairs)
+        # Every s' in 0..a for each applicable count a: what margins need, decided in one batch.
+        self.grid = sorted({(s, a) for _, a in pairs for s in range(a + 1)})
+        outcomes = compiled.band([KeyQuestionInput(s, a) for s, a in self.grid])
+        self.outcome = dict(zip(self.grid, outcomes))
+        rank_of = {r: i for i, r in enumerate(self.rulebook.ratings)}
+        self._rank = {key: rank_of[o.row.then] for key, o in self.outcome.items()}
+        # Margins for every grid point in one pass per sample size: the nearest s' above with a
+        # higher band, and the nearest below with a lower band (next-greater / previous-smaller).
+        self._up: dict[tuple[int, int], int | None] = {}
+        self._down: dict[tuple[int, int], int | None] = {}
+        for a in sorted({a for _, a in self.grid}):
+            ranks = [self._rank[(s, a)] for s in range(a + 1)]
+            stack: list[int] = []
+            for s in range(a, -1, -1):
+                while stack and ranks[stack[-1]] <= ranks[s]:
+                    stack.pop()
+                self._up[(s, a)] = stack[-1] if stack else None
+                stack.append(s)
+            stack = []
+            for s in range(a + 1):
+                while stack and ranks[stack[-1]] >= ranks[s]:
+                    stack.pop()
+                self._down[(s, a)] = stack[-1] if stack else None
+                stack.append(s)
+        self._drop: dict[tuple[int, int, int], int | None] = {}
+        self._explained: dict[tuple[int, int, int], tuple] = {}
+
+    def rank(self, s: int, a: int) -> int:
+        return self._rank[(s, a)]
+
+    def margins(self, s: int, a: int) -> tuple[Margin | None, Margin | None]:
+        """Fewest insufficient->sufficient (up) or sufficient->insufficient (down) changes that change the band."""
+        up_s, down_s = self._up[(s, a)], self._down[(s, a)]
+        up = Margin(self.outcome[(up_s, a)].row.then, up_s - s) if up_s is not None else None
+        down = Margin(self.outcome[(down_s, a)].row.then, s - down_s) if down_s is not None else None
+        return up, down
+
+    def explained(self, s: int, a: int, na: int) -> tuple[dict, str, Margin | None, Margin | None]:
+        """Percentages, explanation and margins of a tally; the same for every KQ with this tally."""
+        key = (s, a, na)
+        if key not in self._explained:
+            rounding = self.rulebook.policies.rounding.value
+            pct = 100 * s / a
+            compared = compared_percentage(s, a, rounding)
+            details = {"pct": round(pct, 4), "pct_compared": round(compared, 4), "rounding": rounding}
+            because = explain.key_question_because(s, a, na, pct, compared, rounding, self.outcome[(s, a)].row)
+            self._explained[key] = (details, because, *self.margins(s, a))
+        return self._explained[key]
+
+    def cases_to_drop_below(self, s: int, a: int, rank: int) -> int | None:
+        key = (s, a, rank)
+        if key not in self._drop:
+            self._drop[key] = next((k for k in range(0, s + 1) if self._rank[(s - k, a)] < rank), None)
+        return self._drop[key]
+
+
+def _key_question(rulebook: Rulebook, bands: KeyQuestionBands, unit: str, std: Standard, kq_id: str,
+                  text: str, t: _Tally) -> KeyQuestionResult:
+    subject = {"unit": unit, "standard": std.id, "key_question": kq_id}
+    inputs = {"sufficient": t.sufficient, "insufficient": t.insufficient, "not_applicable": t.not_applicable,
+              "applicable": t.applicable}
+    minimum = rulebook.policies.minimum_applicable.value
+    if t.applicable < minimum:
+        policy = rulebook.policies.no_applicable_cases
+        few = "no applicable cases" if t.applicable == 0 else f"only {t.applicable} applicable case(s), fewer than the minimum {minimum}"
+        then = ("the standard is rated on its other key questions" if policy.value == "skip_key_question"
+                else "so the standard is not rated")
+        decision = Decision(subject, "no_applicable_cases", None, None, {**inputs, "pct": None},
+                            f"{few}: not rated ({policy.value}); {then}", policy.provenance)
+        return KeyQuestionResult(kq_id, text, t.sufficient, t.insufficient, t.not_applicable, None, None, decision)
+    pct = 100 * t.sufficient / t.applicable
+    outcome = bands.outcome[(t.sufficient, t.applicable)]
+    details, because, up, down = bands.explained(t.sufficient, t.applicable, t.not_applicable)
+    decision = Decision(subject, "key_question_bands", outcome.rule, outcome.row.then, {**inputs, **details}, because,
+                        bands.compiled.key_question_bands.provenance_of(outcome.row), outcome.matched, up, down)
+    return KeyQuestionResult(kq_id, text, t.sufficient, t.insufficient, t.not_applicable, pct, outcome.row.then, decision)
+
+
+def _case_standard(rulebook: Rulebook, bands: KeyQuestionBands, unit: str, std: Standard,
+                   tallies: dict[str, _Tally]) -> StandardResult:
+    domain = rulebook.domain_of[std.id].domain
+    subject = {"unit": unit, "standard": std.id}
+    score_of = rulebook.score
+    present = [kq for kq in std.key_questions if kq.id in tallies]
+    if not present:
+        decision = Decision(subject, "not_inspected", None, NOT_INSPECTED, {},
+                            "no case evidence for any of its key questions "
+                            f"({', '.join(kq.id for kq in std.key_questions)}): not inspected, "
+                            "so it leaves the score and the maximum", None)
+        return StandardResult(std.id, std.name, domain, "cases", std.scored, NOT_INSPECTED, None, (), None, decision)
+    if len(present) != len(std.key_questions):
+        missing = [kq.id for kq in std.key_questions if kq.id not in tallies]
+        raise InputError(f"unit {unit!r}: standard {std.id} {std.name} has evidence for some key questions "
+                         f"but not {', '.join(missing)}; give all its key questions or none")
+    kqs = tuple(_key_question(rulebook, bands, unit, std, kq.id, kq.text, tallies[kq.id]) for kq in present)
+    rated = [k for k in kqs if k.rating is not None]
+    skipped = [k.id for k in kqs if k.rating is None]
+    policy = rulebook.policies
+    if not rated or (skipped and policy.no_applicable_cases.value == "standard_not_rated"):
+        decision = Decision(subject, "no_applicable_cases", None, NOT_INSPECTED, {"not_rated": skipped},
+                            f"key question(s) {', '.join(skipped)} had too few applicable cases "
+                            f"({policy.no_applicable_cases.value}): the standard is not rated",
+                            policy.no_applicable_cases.provenance)
+        return StandardResult(std.id, std.name, domain, "cases", std.scored, NOT_INSPECTED, None, kqs, None, decision)
+    # combine_key_questions: lowest (the only policy the schema admits); ties go to the first.
+    deciding = min(rated, key=lambda k: rulebook.rank(k.rating))
+    rating = deciding.rating
+    rank = rulebook.rank(rating)
+    up = _standard_margin_up(rulebook, bands, rated, rank)
+    drops = [bands.cases_to_drop_below(k.sufficient, k.applicable, rank) for k in rated]
+    drops = [d for d in drops if d is not None]
+    down = Margin(rulebook.ratings[rank - 1], min(drops)) if drops and rank > 0 else None
+    others = [(k.id, k.rating) for k in rated if k is not deciding]
+    decision = Decision(
+        subject, "combine_key_questions", policy.combine_key_questions.value, rating,
+        {"key_questions": {k.id: k.rating for k in kqs}},
+        explain.lowest_because(rulebook, deciding.id, rating, others, skipped),
+        policy.combine_key_questions.provenance, (), up, down,
+    )
+    return StandardResult(std.id, std.name, domain, "cases", std.scored, rating,
+                          score_of(rating) if std.scored else None, kqs, deciding.id, decision)
+
+
+def _standard_margin_up(rulebook: Rulebook, bands: KeyQuestionBands, rated: list[KeyQuestionResult],
+                        rank: int) -> Margin | None:
+    """Cases to lift every key question at the standard's band up one band."""
+    total = 0
+    for k in rated:
+        if rulebook.rank(k.rating) == rank:
+            up = k.decision.margin_up
+            if up is None:
+                return None
+            total += up.amount
+    new_rank = min(rulebook.rank(k.decision.margin_up.to) if rulebook.rank(k.rating) == rank else rulebook.rank(k.rating)
+                   for k in rated)
+    return Margin(rulebook.ratings[new_rank], total)
+
+
+def _judgement_standard(rulebook: Rulebook, unit: str, std: Standard, judgement) -> StandardResult:
+    domain = rulebook.domain_of[std.id].domain
+    subject = {"unit": unit, "standard": std.id}
+    if judgement is None:
+        decision = Decision(subject, "missing_judgement", None, None, {},
+                            "rated by inspectors' judgement, but no judgement was given (see --judgements)", std.provenance)
+        return StandardResult(std.id, std.name, domain, "judgement", std.scored, None, None, (), None, decision)
+    reason = f": {judgement.reason}" if judgement.reason else ""
+    inputs = {"file": judgement.source, "row": judgement.row}
+    if judgement.rating == NOT_INSPECTED:
+        decision = Decision(subject, "not_inspected", None, NOT_INSPECTED, inputs,
+                            f"judged not inspected ({judgement.source} row {judgement.row}){reason}; "
+                            "it leaves the score and the maximum", std.provenance)
+        return StandardResult(std.id, std.name, domain, "judgement", std.scored, NOT_INSPECTED, None, (), None,
+                              decision, judgement.reason)
+    decision = Decision(subject, "judgement", None, judgement.rating, inputs,
+                        f"rated {judgement.rating} by inspectors' judgement ({judgement.source} row {judgement.row}){reason}",
+                        std.provenance)
+    score = rulebook.score(judgement.rating) if std.scored else None
+    return StandardResult(std.id, std.name, domain, "judgement", std.scored, judgement.rating, score, (), None,
+                          decision, judgement.reason)
+
+
+# ---------------------------------------------------------------------------------------------
+# Overall
+
+
+class OverallBands:
+    """Final overall ratings (band, then limits) for every score a unit's inputs could take."""
+
+    def __init__(self, compiled: CompiledRulebook, inputs: Iterable[OverallInput]):
+        self.compiled = compiled
+        rb = compiled.rulebook
+        top = rb.max_standard_score
+        actual = sorted(set(inputs), key=lambda i: (i.scored, i.counts, i.score))
+        # The units' own inputs must be covered by the rulebook: decided strictly (a gap is an error).
+        self.band = dict(zip(actual, compiled.overall(actual)))
+        self.limit = dict(zip(actual, compiled.limit(actual)))
+        # Neighbouring scores with the same counts only feed margins; some may be impossible
+        # combinations a count-based table need not cover, so they are decided leniently.
+        grid = sorted({OverallInput(s, i.scored, i.counts) for i in actual for s in range(top * i.scored + 1)}
+                      - set(actual), key=lambda i: (i.scored, i.counts, i.score))
+        self.band.update(zip(grid, compiled.overall(grid, strict=False)))
+        self.limit.update(zip(grid, compiled.limit(grid, strict=False)))
+
+    def final(self, i: OverallInput) -> str | None:
+        """The overall rating for an input: its band, capped by any matching limit (None: no band)."""
+        rb = self.compiled.rulebook
+        band = self.band[i].row
+        if band is None:
+            return None
+        cap = self.limit[i].row
+        if cap is not None and rb.rank(cap.cap) < rb.rank(band.then):
+            return cap.cap
+        return band.then
+
+    def margins(self, i: OverallInput) -> tuple[Margin | None, Margin | None]:
+        """Points to the nearest score (same number of scored standards and counts) in a higher / lower band."""
+        rb = self.compiled.rulebook
+        here = rb.rank(self.final(i))
+        top = rb.max_standard_score * i.scored
+
+        def rank_at(score: int) -> int | None:
+            rating = self.final(OverallInput(score, i.scored, i.counts))
+            return None if rating is None else rb.rank(rating)
+
+        up_k = next((k for k in range(1, top - i.score + 1) if (r := rank_at(i.score + k)) is not None and r > here), None)
+        down_k = next((k for k in range(1, i.score + 1) if (r := rank_at(i.score - k)) is not None and r < here), None)
+        up = Margin(self.final(OverallInput(i.score + up_k, i.scored, i.counts)), up_k) if up_k else None
+        down = Margin(self.final(OverallInput(i.score - down_k, i.scored, i.counts)), down_k) if down_k else None
+        return up, down
+
+
+def overall_result(rulebook: Rulebook, overall: OverallBands, unit: str, stds: list[StandardResult], inputs: OverallInput,
+             missing: list[str], allow_partial: bool) -> OverallResult:
+    subject = {"unit": unit}
+    max_score = rulebook.max_standard_score * inputs.scored
+    fact = {"score": inputs.score, "max_score": max_score, "scored_standards": inputs.scored,
+            "counts": list(inputs.counts)}
+    scored_ids = [s.id for s in stds if s.scored and s.rated]
+    if missing and not allow_partial:
+        decision = Decision(subject, "missing_judgement", None, None, fact,
+                            f"no overall rating: judgement standard(s) {', '.join(missing)} have no rating; give them with "
+                            "--judgements, or use --allow-partial to rate the rest (labelled partial)", None)
+        return OverallResult(None, inputs.score, max_score, inputs.scored, "incomplete", tuple(missing), decision)
+    if inputs.scored == 0:
+        decision = Decision(subject, "not_rated", None, None, fact, "no scored standard was rated", None)
+        return OverallResult(None, 0, 0, 0, "not rated", tuple(missing), decision)
+    bands = overall.compiled.overall_bands
+    band = overall.band[inputs]
+    up, down = overall.margins(inputs)
+    because = explain.overall_because(inputs.score, max_score, inputs.scored, band.rule,
+                                      explain.aggregate_row_text(band.row), band.row.then, scored_ids)
+    status = "partial" if missing else "rated"
+    if missing:
+        because += f"; PARTIAL: judgement standard(s) {', '.join(missing)} missing"
+    decision = Decision(subject, "overall.bands", band.rule, band.row.then, fact, because,
+                        bands.provenance_of(band.row), band.matched, up, down, "points")
+    limit_decision = None
+    final = overall.final(inputs)
+    cap = overall.limit[inputs]
+    if cap.row is not None:
+        applied = final != band.row.then
+        limit_decision = Decision(
+            subject, "overall.limits", cap.rule, final, fact,
+            f"limit {cap.rule} ({cap.row.description}: {explain.aggregate_row_text(cap.row)}) "
+            + (f"caps the rating at {cap.row.cap}" if applied else f"matches, but {band.row.then} is already at or below {cap.row.cap}"),
+            overall.compiled.limits.provenance_of(cap.row), cap.matched,
+        )
+    return OverallResult(final, inputs.score, max_score, inputs.scored, status, tuple(missing), decision, limit_decision)

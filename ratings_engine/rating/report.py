@@ -1,0 +1,83 @@
+"""A rating report: validated evidence rated, stamped with the rulebook and inputs, with warnings.
+
+The entry point every path that rates evidence shares (one unit, a corpus, the inspector's
+workflow): it tallies, rates through `rate.rate_tallies`, and says what a reader must not miss
+(refused or partial overall ratings, missing judgements, judgements for units not rated).
+"""
+from __future__ import annotations
+
+import copy
+from typing import Sequence
+
+from ..model.audit import Audit
+from ..model.errors import InputError
+from ..model.evidence import CaseEvidence, Judgements, TallyEvidence
+from ..model.results import RatingReport, RulebookStamp, UnitResult
+from ..model.rulebook import LoadedRulebook
+from .rate import rate_tallies
+from .tally import evidence_tallies
+
+Evidence = CaseEvidence | TallyEvidence
+
+
+def stamp(loaded: LoadedRulebook) -> RulebookStamp:
+    """What a result records of the rulebook that made it: id, version, content and file hashes."""
+    rb = loaded.rulebook
+    return RulebookStamp(rb.id, rb.version, rb.title, rb.sha256, str(loaded.path) if loaded.path else None,
+                         loaded.file_sha256)
+
+
+def rate_evidence(evidence: Evidence, loaded: LoadedRulebook, judgements: Judgements | None = None, *,
+                  allow_partial: bool = False) -> RatingReport:
+    """Rate validated evidence (cases or tallies): tally, decide, aggregate, and stamp the report."""
+    rulebook = loaded.rulebook
+    units = evidence.units
+    warnings: list[str] = list(evidence.warnings)
+    kind = "tallies" if isinstance(evidence, TallyEvidence) else "cases"
+    inputs = [{"kind": kind, "file": evidence.source, "sha256": evidence.sha256, "audit": evidence.audit.to_dict()}]
+    if judgements is not None:
+        audit = judgement_audit(judgements, units, warnings)
+        inputs.append({"kind": "judgements", "file": judgements.source, "sha256": judgements.sha256,
+                       "audit": audit.to_dict()})
+    results = rate_tallies(evidence_tallies(evidence), rulebook, judgements, allow_partial=allow_partial, units=units)
+    return RatingReport(stamp(loaded), results, tuple(inputs), tuple(warnings + rating_warnings(results)))
+
+
+def rating_warnings(results: Sequence[UnitResult]) -> list[str]:
+    """What a reader must not miss about rated units: refused or partial overall ratings, missing judgements."""
+    warnings = []
+    for u in results:
+        if u.overall.status == "incomplete":
+            warnings.append(f"unit {u.unit!r}: no overall rating, judgement standard(s) "
+                            f"{', '.join(u.overall.missing_judgements)} missing")
+        elif u.overall.status == "partial":
+            warnings.append(f"unit {u.unit!r}: PARTIAL overall rating, judgement standard(s) "
+                            f"{', '.join(u.overall.missing_judgements)} missing")
+        unscored = [s.id for s in u.standards if s.rating is None and not s.scored]
+        if unscored:
+            warnings.append(f"unit {u.unit!r}: judgement for unscored standard(s) {', '.join(unscored)} missing "
+                            "(shown as missing; the overall rating does not depend on it)")
+    return warnings
+
+
+def judgement_audit(judgements: Judgements, units: list[str], warnings: list[str]) -> Audit:
+    """Judgement rows must name a rated unit; with several units each row must name one.
+
+    Returns the judgements file's audit for this rating: a copy, so rating the same judgements
+    again (other units, another rulebook) never counts a row twice.
+    """
+    audit = copy.deepcopy(judgements.audit)
+    named = [j for j in judgements.items if j.unit is not None]
+    unnamed = [j for j in judgements.items if j.unit is None]
+    if unnamed and len(units) > 1:
+        raise InputError(f"{judgements.source}: the case file has {len(units)} units, so the judgements file needs a "
+                         "'unit' column saying which unit each rating is for")
+    unused = [j for j in named if j.unit not in units]
+    if unused and len(unused) == len(named) and not unnamed:
+        raise InputError(f"{judgements.source}: no judgement is for a unit being rated "
+                         f"(judgements name {sorted({j.unit for j in named})}; rating {units})")
+    audit.rows_used = len(judgements.items) - len(unused)
+    audit.skip("unit not being rated", len(unused))
+    for unit in sorted({j.unit for j in unused}):
+        warnings.append(f"{judgements.source}: judgements for unit {unit!r} not used (no cases for it)")
+    return audit

@@ -1,0 +1,109 @@
+"""Rendering a RatingReport as an annexe-style table, markdown or JSON."""
+from __future__ import annotations
+
+import json
+
+from tabulate import tabulate
+
+from ..model.results import Decision, Margin, RatingReport, StandardResult, UnitResult
+from ..model.rulebook import NOT_INSPECTED
+
+
+def to_json(report: RatingReport) -> str:
+    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+def _margin(m: Margin | None, unit: str, sign: str) -> str:
+    if m is None:
+        return "-"
+    return f"{sign}{m.amount} {unit if m.amount != 1 else unit.rstrip('s')} -> {m.to}"
+
+
+def _rating_cell(s: StandardResult) -> str:
+    if s.rating is None:
+        return "(judgement missing)"
+    return s.rating
+
+
+def _overall_line(u: UnitResult) -> str:
+    o = u.overall
+    if o.rating is None:
+        return f"None ({o.status}: {o.decision.because})" if o.status != "incomplete" else \
+            f"Not given: judgement standard(s) {', '.join(o.missing_judgements)} missing"
+    label = o.rating
+    if o.status == "partial":
+        label += f" (PARTIAL: judgement standard(s) {', '.join(o.missing_judgements)} missing)"
+    if u.overall.limit is not None and u.overall.limit.outcome != u.overall.decision.outcome:
+        label += f" (capped by {u.overall.limit.rule})"
+    return label
+
+
+def unit_rows(u: UnitResult, rulebook_domains: dict[str, str]) -> list[list[str]]:
+    rows: list[list[str]] = []
+    domain = None
+    for s in u.standards:
+        if s.domain != domain:
+            domain = s.domain
+            rows.append([f"{domain}.", rulebook_domains.get(domain, ""), "", "", ""])
+        has_margin = s.basis == "cases" and s.rating not in (None, NOT_INSPECTED)
+        up = _margin(s.decision.margin_up, "cases", "+") if has_margin else ""
+        down = _margin(s.decision.margin_down, "cases", "-") if has_margin else ""
+        rows.append([s.id, s.name + ("" if s.scored else " (not scored)"), _rating_cell(s), up, down])
+    return rows
+
+
+def to_table(report: RatingReport, domains: dict[str, str], *, explain: bool = False, fmt: str = "simple") -> str:
+    """The annexe layout: unit, score, overall rating, then each domain's standards."""
+    markdown = fmt == "github"
+    out: list[str] = []
+    for u in report.units:
+        o = u.overall
+        head = f"## {u.unit}" if markdown else u.unit  # headings are not tables: '|' is safe
+        out.append(head)
+        out.append("")
+        partial_note = " (without the missing judgement standards)" if o.missing_judgements else ""
+        out.append(f"Score {o.score}/{o.max_score}{partial_note}" + ("  " if markdown else ""))
+        out.append(f"Overall rating: {_overall_line(u)}" + ("  " if markdown else ""))
+        if o.rating is not None:
+            up = _margin(o.decision.margin_up, "points", "+")
+            down = _margin(o.decision.margin_down, "points", "-")
+            out.append(f"Distance to the next band: {up}; to the band below: {down}")
+        out.append("")
+        rows = unit_rows(u, domains)
+        if markdown:  # a '|' in a name or reason would split a markdown table cell
+            rows = [[cell.replace("|", "\\|") for cell in row] for row in rows]
+        out.append(tabulate(rows, headers=["", "Standard", "Rating", "To next band", "To band below"],
+                            tablefmt=fmt, disable_numparse=True))
+        out.append("")
+        if explain:
+            out.extend(explanation_lines(u, markdown))
+    out.append(f"Rulebook: {report.rulebook.id} version {report.rulebook.version} (sha256 {report.rulebook.sha256[:12]})")
+    for w in report.warnings:
+        out.append(f"{'**Warning:**' if markdown else 'WARNING:'} {w}")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _grade(d: Decision) -> str:
+    return f" [{d.provenance.grade}]" if d.provenance else ""
+
+
+def explanation_lines(u: UnitResult, markdown: bool = False) -> list[str]:
+    bullet = "- " if markdown else "  "
+    sub = "  - " if markdown else "      "
+    lines = [("### " if markdown else "") + f"Why: {u.unit}", ""]
+    for s in u.standards:
+        lines.append(f"{bullet}{s.id} {s.name}: {s.rating or 'no rating'}. {s.decision.because}{_grade(s.decision)}")
+        for kq in s.key_questions:
+            d = kq.decision
+            margin = ""
+            if kq.rating is not None:
+                up = _margin(d.margin_up, "cases", "+") if d.margin_up else "none reachable"
+                down = _margin(d.margin_down, "cases", "-") if d.margin_down else "none reachable"
+                margin = f"; up: {up}; down: {down}"
+            lines.append(f"{sub}{kq.id}: {d.because}{margin}{_grade(d)}")
+    o = u.overall
+    lines.append(f"{bullet}Overall: {_overall_line(u)}. {o.decision.because}{_grade(o.decision)}")
+    if o.limit is not None:
+        lines.append(f"{sub}{o.limit.because}{_grade(o.limit)}")
+    lines.append("")
+    return lines

@@ -1,0 +1,94 @@
+"""A draft check (`toolkit.validate.Validation`) as a plain-text table or markdown."""
+from __future__ import annotations
+
+from ..toolkit.validate import AGREES, DIFFERS, NO_RATING, NOT_IN_DRAFT, Validation
+from .markdown import md_escape
+from .ratings import explanation_lines
+
+
+_SHOWN = {AGREES: "agrees", DIFFERS: "DIFFERS", NOT_IN_DRAFT: "NOT IN DRAFT", NO_RATING: "NO COMPUTED RATING"}
+
+
+def status_text(status: str) -> str:
+    return _SHOWN.get(status, status)
+
+
+def overall_cell(rating: str | None, score: int | None, top: int | None) -> str:
+    text = rating or "none"
+    if score is not None:
+        text += f" ({score}" + (f"/{top}" if top is not None else "") + ")"
+    return text
+
+
+def render_validation(v: Validation, domains: dict[str, str], *, markdown: bool = False,
+                      explain_all: bool = False) -> str:
+    """The validation as a plain-text table, or as markdown for pasting into a report."""
+    from tabulate import tabulate
+
+    esc = md_escape if markdown else (lambda t: t)
+    h2, h3 = ("## ", "### ") if markdown else ("", "")
+    bullet = "- " if markdown else "  "
+    out: list[str] = []
+    out.append(f"{h2}Draft check: {esc(v.draft.source)}" + (f" (sheet {esc(v.draft.sheet)})" if v.draft.sheet else ""))
+    out.append("")
+    overrides_by_unit: dict[str, list[dict]] = {}
+    for o in v.overrides:
+        overrides_by_unit.setdefault(o["unit"], []).append(o)
+    for u, result in zip(v.units, v.report.units):
+        o = u.overall
+        diff = len(u.differences)
+        out.append(f"{h3}{esc(u.unit)}")
+        out.append("")
+        summary = (f"{diff} of {len(u.standards)} standards do not agree" if diff
+                   else f"all {len(u.standards)} standards agree")
+        summary += f"; overall rating {status_text(o.rating_status)}; score {status_text(o.score_status)}"
+        out.append(f"{'**Result:** ' if markdown else 'Result: '}{'AGREES' if u.agrees else 'DIFFERS'} ({summary})")
+        out.append("")
+        rows = []
+        domain = None
+        for s, sr in zip(u.standards, result.standards):
+            if sr.domain != domain:
+                domain = sr.domain
+                rows.append([f"{domain}.", esc(domains.get(domain, "")), "", "", ""])
+            computed = (s.computed or "(no rating)") + (" (panel override)" if s.override else "")
+            rows.append([s.id, esc(s.name), esc(computed), esc(s.draft or "-"), status_text(s.status)])
+        rows.append(["", "Overall", overall_cell(o.computed, o.score, o.max_score),
+                     overall_cell(o.draft, o.draft_score, o.draft_max) if (o.draft or o.draft_score is not None) else "-",
+                     f"rating {status_text(o.rating_status)}; score {status_text(o.score_status)}"])
+        out.append(tabulate(rows, headers=["", "Standard", "Computed", "Draft", "Result"],
+                            tablefmt="github" if markdown else "simple", disable_numparse=True))
+        out.append("")
+        differing = [s for s in u.standards if s.status != AGREES]
+        out.append(f"{h3 and '#### '}Differences" + ("" if markdown else ":"))
+        out.append("")
+        if not differing and o.rating_status in (AGREES, NOT_IN_DRAFT) and o.score_status in (AGREES, NOT_IN_DRAFT):
+            out.append(f"{bullet}No standard differs.")
+        for s in differing:
+            out.append(f"{bullet}{'**' if markdown else ''}{s.id} {esc(s.name)}{'**' if markdown else ''} "
+                       f"({status_text(s.status)}): {esc(s.because)}")
+        out.append(f"{bullet}{'**' if markdown else ''}Overall{'**' if markdown else ''}: {esc(o.because)}")
+        out.append("")
+        mine = overrides_by_unit.get(u.unit, [])
+        if mine:
+            out.append(f"{h3 and '#### '}Panel overrides (professional discretion)" + ("" if markdown else ":"))
+            out.append("")
+            for ov in mine:
+                out.append(f"{bullet}{ov['standard']} {esc(ov['name'])}: {esc(ov['rating'])} instead of the computed "
+                           f"{esc(ov['computed'] or 'no rating')}. Reason: {esc(ov['reason'])} [{esc(ov['from'])}]")
+            out.append("")
+        if explain_all:
+            out.extend(esc(line) if markdown and not line.startswith("#") else line
+                       for line in explanation_lines(result, markdown))
+    rb = v.report.rulebook
+    out.append(f"Rulebook: {rb.id} version {rb.version} (sha256 {rb.sha256[:12]})" + ("  " if markdown else ""))
+    for i in v.report.inputs:
+        digest = (i.get("sha256") or "")[:12]
+        out.append(f"Input ({i['kind']}): {esc(i['file'])}" + (f" (sha256 {digest})" if digest else "")
+                   + ("  " if markdown else ""))
+    for w in v.warnings:
+        out.append(f"{'**Warning:**' if markdown else 'WARNING:'} {esc(w)}" + ("  " if markdown else ""))
+    out.append("")
+    out.append(f"{'**Overall result:**' if markdown else 'Overall result:'} "
+               + ("the draft AGREES with the computed ratings" if v.agrees
+                  else "the draft DIFFERS from the computed ratings"))
+    return "\n".join(out).rstrip() + "\n"

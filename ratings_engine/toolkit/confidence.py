@@ -1,0 +1,400 @@
+"""Sampling uncertainty: intervals for key-question percentages, bootstrap rating probabilities.
+
+* Each key question's percentage gets a Wilson score interval (default) or an exact
+  Clopper-Pearson interval. Both are computed here with the standard library only (the exact
+  bounds by bisection on the binomial distribution function), so scipy is not needed.
+* Each standard and the overall rating get the probability of each rating under bootstrap
+  resampling of the unit's cases: a resample draws as many cases as the unit has, with
+  replacement, and keeps every case's answers together (so the correlation between a case's
+  key questions is kept). Judgement standards are inspectors' ratings, not a sample: they are
+  fixed across resamples.
+* Every resample is rated by `bulk.evaluate`, i.e. by the compiled rulebook's decisions applied
+  to arrays, which equal the one-by-one results of `rate.rate_tallies`.
+* Reproducible: the random numbers of a unit come from (seed, the unit's name) only, so the
+  same seed gives the same output, whatever other units the file holds.
+"""
+from __future__ import annotations
+
+import math
+import time
+import zlib
+from dataclasses import dataclass, field
+from statistics import NormalDist
+from typing import Sequence
+
+import numpy as np
+
+from ..engine.bulk import MISSING, CaseMatrix, Layout, case_matrices, evaluate, judgement_codes, label
+from ..engine.decide import compile_rulebook
+from ..io.evidence import load_cases, load_judgements
+from ..io.progress import Progress
+from ..io.rulebooks import load_rulebook
+from ..model.errors import InputError
+from ..model.evidence import Judgements
+from ..model.rulebook import DEFAULT_RULEBOOK, Rulebook
+
+DEFAULT_SEED = 2021
+DEFAULT_RESAMPLES = 1000
+MAX_RESAMPLES = 100_000
+METHODS = ("wilson", "exact")
+#: Rows (units x resamples) evaluated per bulk call: bounds memory, keeps numpy calls large.
+CHUNK_ROWS = 50_000
+
+
+# ---------------------------------------------------------------------------------------------
+# Intervals for a proportion
+
+
+def _z(level: float) -> float:
+    return NormalDist().inv_cdf(0.5 + level / 2)
+
+
+def wilson_interval(successes: int, n: int, level: float = 0.95) -> tuple[float, float] | None:
+    """Wilson score interval for successes/n, as fractions; None when n is 0."""
+    _check_counts(successes, n, level)
+    if n == 0:
+        return None
+    z = _z(level)
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    lower = 0.0 if successes == 0 else max(0.0, centre - half)
+    upper = 1.0 if successes == n else min(1.0, centre + half)
+    return lower, upper
+
+
+def exact_interval(successes: int, n: int, level: float = 0.95) -> tuple[float, float] | None:
+    """Clopper-Pearson ("exact") interval for successes/n, as fractions; None when n is 0."""
+    _check_counts(successes, n, level)
+    if n == 0:
+        return None
+    tail = (1 - level) / 2
+    # lower: P(X >= s | p) = tail (increasing in p); upper: P(X <= s | p) = tail (decreasing in p)
+    lower = 0.0 if successes == 0 else _bisect(lambda p: 1 - _binom_cdf(successes - 1, n, p) - tail, increasing=True)
+    upper = 1.0 if successes == n else _bisect(lambda p: _binom_cdf(successes, n, p) - tail, increasing=False)
+    return lower, upper
+
+
+def interval(successes: int, n: int, level: float = 0.95, method: str = "wilson") -> tuple[float, float] | None:
+    if method == "wilson":
+        return wilson_interval(successes, n, level)
+    if method == "exact":
+        return exact_interval(successes, n, level)
+    raise InputError(f"--interval {method!r}: expected one of {', '.join(METHODS)}")
+
+
+def _check_counts(successes: int, n: int, level: float) -> None:
+    if not 0 <= successes <= n:
+        raise ValueError(f"successes must lie in 0..n (got {successes} of {n})")
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie strictly between 0 and 1 (got {level})")
+
+
+def _binom_cdf(k: int, n: int, p: float) -> float:
+    """P(X <= k) for X ~ Binomial(n, p), summed in log space (no overflow for large n)."""
+    if k < 0:
+        return 0.0
+    if k >= n:
+        return 1.0
+    if p <= 0.0:
+        return 1.0
+    if p >= 1.0:
+        return 0.0
+    lp, lq = math.log(p), math.log1p(-p)
+    lgn = math.lgamma(n + 1)
+    terms = [lgn - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * lp + (n - i) * lq for i in range(k + 1)]
+    top = max(terms)
+    return min(1.0, math.exp(top) * math.fsum(math.exp(t - top) for t in terms))
+
+
+def _bisect(f, *, increasing: bool) -> float:
+    lo, hi = 0.0, 1.0
+    for _ in range(100):
+        mid = (lo + hi) / 2
+        value = f(mid)
+        if (value < 0) == increasing:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo < 1e-15:
+            break
+    return (lo + hi) / 2
+
+
+# ---------------------------------------------------------------------------------------------
+# Bootstrap
+
+
+def unit_rng(seed: int, unit: str) -> np.random.Generator:
+    """The random numbers for one unit: from the seed and the unit's name only."""
+    return np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(zlib.crc32(unit.encode("utf-8")),)))
+
+
+def resample_counts(matrix: CaseMatrix, resamples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sufficient and applicable counts (resamples, K) of bootstrap resamples of whole cases."""
+    n = len(matrix.answers)
+    rng = unit_rng(seed, matrix.unit)
+    picks = rng.integers(0, n, size=(resamples, n))
+    offsets = (np.arange(resamples) * n)[:, None]
+    weights = np.bincount((picks + offsets).ravel(), minlength=resamples * n).reshape(resamples, n)
+    # Counts = weights @ indicators. Every partial sum is an integer <= n, so float32 is exact
+    # below 2**24 cases (and several times faster than float64); integers come back exactly.
+    real = np.float32 if n < 2 ** 24 else np.float64
+    both = np.concatenate([matrix.answers == 1, matrix.answers >= 0], axis=1).astype(real)
+    counts = np.rint(weights.astype(real) @ both).astype(np.int64)
+    k = matrix.answers.shape[1]
+    return counts[:, :k], counts[:, k:]
+
+
+@dataclass
+class Distribution:
+    """How often each code came out, over the resamples."""
+
+    counts: dict[int, int]
+    total: int
+
+    def probability(self, code: int) -> float:
+        return self.counts.get(code, 0) / self.total
+
+    @property
+    def most_likely(self) -> tuple[int, float]:
+        code = max(self.counts, key=lambda c: (self.counts[c], c))
+        return code, self.counts[code] / self.total
+
+
+@dataclass
+class KeyQuestionConfidence:
+    id: str
+    standard: str
+    sufficient: int
+    applicable: int
+    rating: int  # code on the sample
+    interval: tuple[float, float] | None  # as percentages
+    distribution: Distribution
+
+
+@dataclass
+class StandardConfidence:
+    id: str
+    name: str
+    basis: str
+    rating: int  # code on the sample
+    distribution: Distribution
+
+
+@dataclass
+class UnitConfidence:
+    unit: str
+    cases: int
+    key_questions: list[KeyQuestionConfidence]
+    standards: list[StandardConfidence]
+    overall: int
+    overall_status: str
+    overall_distribution: Distribution
+    score: int
+    max_score: int
+
+
+@dataclass
+class ConfidenceReport:
+    rulebook: Rulebook
+    rulebook_file: str | None
+    units: list[UnitConfidence]
+    resamples: int
+    seed: int
+    level: float
+    method: str
+    fragile: float
+    source: str
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def notes(self) -> list[str]:
+        method = "Wilson score" if self.method == "wilson" else "exact (Clopper-Pearson)"
+        return [
+            f"Intervals: {method} {self.level:.0%} intervals for each key question's percentage.",
+            f"Probabilities: {self.resamples} bootstrap resamples of each unit's cases (seed {self.seed}); a resample "
+            "draws as many cases as the unit has, with replacement, keeping each case's answers together.",
+            "Judgement standards are fixed across resamples: they are inspectors' ratings, not a sample.",
+            f"FRAGILE: the most likely rating has a probability under {self.fragile:.0%}.",
+        ]
+
+    def is_fragile(self, dist: Distribution) -> bool:
+        return dist.most_likely[1] < self.fragile
+
+    def to_dict(self) -> dict:
+        rb = self.rulebook
+
+        def probs(dist: Distribution, level: str) -> dict[str, float]:
+            out = {r: 0.0 for r in reversed(rb.ratings)}
+            for code, n in sorted(dist.counts.items(), reverse=True):
+                out[label(rb, code, level)] = round(n / dist.total, 6)
+            return out
+
+        def verdict(dist: Distribution, level: str) -> dict:
+            code, p = dist.most_likely
+            return {"probabilities": probs(dist, level), "most_likely": label(rb, code, level),
+                    "most_likely_probability": round(p, 6), "fragile": self.is_fragile(dist)}
+
+        units = []
+        for u in self.units:
+            units.append({
+                "unit": u.unit,
+                "cases": u.cases,
+                "key_questions": [{
+                    "id": k.id, "standard": k.standard, "sufficient": k.sufficient, "applicable": k.applicable,
+                    "pct": None if not k.applicable else round(100 * k.sufficient / k.applicable, 4),
+                    "interval": None if k.interval is None else {"lower": round(k.interval[0], 4),
+                                                                   "upper": round(k.interval[1], 4)},
+                    "rating": label(rb, k.rating, "key_question"),
+                    **verdict(k.distribution, "key_question"),
+                } for k in u.key_questions],
+                "standards": [{
+                    "id": s.id, "name": s.name, "basis": s.basis, "rating": label(rb, s.rating),
+                    **verdict(s.distribution, "standard"),
+                    **({"fixed": True} if s.basis == "judgement" else {}),
+                } for s in u.standards],
+                "overall": {"rating": label(rb, u.overall, "overall"), "status": u.overall_status,
+                            "score": u.score, "max_score": u.max_score,
+                            **verdict(u.overall_distribution, "overall")},
+            })
+        return {
+            "format": "ratings-engine/confidence-1",
+            "rulebook": {"id": rb.id, "version": rb.version, "sha256": rb.sha256, "file": self.rulebook_file},
+            "cases": self.source,
+            "method": self.method,
+            "level": self.level,
+            "resamples": self.resamples,
+            "seed": self.seed,
+            "fragile_below": self.fragile,
+            "notes": self.notes,
+            "warnings": self.warnings,
+            "units": units,
+        }
+
+
+def check_options(resamples: int, seed: int, level: float, fragile: float, method: str) -> None:
+    problems = []
+    if not isinstance(resamples, (int, np.integer)) or not 1 <= resamples <= MAX_RESAMPLES:
+        problems.append(f"--resamples {resamples!r}: give a whole number from 1 to {MAX_RESAMPLES}")
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        problems.append(f"--seed {seed!r}: give a whole number, 0 or more")
+    if not isinstance(level, (int, float)) or not 0 < level < 1:
+        problems.append(f"--level {level!r}: give a confidence level strictly between 0 and 1, e.g. 0.95")
+    if not isinstance(fragile, (int, float)) or not 0 < fragile <= 1:
+        problems.append(f"--fragile {fragile!r}: give a probability above 0 and at most 1, e.g. 0.8")
+    if method not in METHODS:
+        problems.append(f"--interval {method!r}: expected one of {', '.join(METHODS)}")
+    if problems:
+        raise InputError(problems)
+
+
+def bootstrap(rulebook: Rulebook, matrices: Sequence[CaseMatrix], judgements: np.ndarray, *, resamples: int,
+              seed: int, allow_partial: bool = False, progress=None):
+    """Per unit, the resamples' codes counted: (kq (K, L), standards (S, L), overall (L,)).
+
+    L = len(ratings) + 2 categories; category c holds code c - 2 (MISSING, NOT_RATED, ranks).
+    `judgements` is (U, J) codes, fixed across resamples.
+    """
+    compiled = compile_rulebook(rulebook)
+    layout = Layout(rulebook)
+    width = len(rulebook.ratings) + 2
+    per_chunk = max(1, CHUNK_ROWS // max(resamples, 1))
+    out = []
+    for start in range(0, len(matrices), per_chunk):
+        chunk = matrices[start:start + per_chunk]
+        counts = [resample_counts(m, resamples, seed) for m in chunk]
+        suff = np.concatenate([c[0] for c in counts])
+        appl = np.concatenate([c[1] for c in counts])
+        present = np.repeat(np.stack([m.present for m in chunk]), resamples, axis=0)
+        judged = np.repeat(judgements[start:start + len(chunk)], resamples, axis=0)
+        ratings = evaluate(compiled, suff, appl, present, judged, allow_partial=allow_partial, layout=layout)
+        for i in range(len(chunk)):
+            rows = slice(i * resamples, (i + 1) * resamples)
+            out.append((_tabulate(ratings.key_questions[rows], width), _tabulate(ratings.standards[rows], width),
+                        np.bincount(ratings.overall[rows].astype(np.int64) + 2, minlength=width)))
+        if progress is not None:
+            progress.update(len(chunk))
+    return out
+
+
+def _tabulate(codes: np.ndarray, width: int) -> np.ndarray:
+    """(R, C) codes -> (C, width) counts per category."""
+    r, c = codes.shape
+    flat = (codes.astype(np.int64) + 2) + width * np.arange(c)[None, :]
+    return np.bincount(flat.ravel(), minlength=c * width).reshape(c, width)
+
+
+def _distribution(row: np.ndarray, total: int) -> Distribution:
+    return Distribution({int(i) - 2: int(n) for i, n in enumerate(row) if n}, total)
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole analysis
+
+
+def confidence(cases, rules=DEFAULT_RULEBOOK, *, judgements=None, unit: str | None = None,
+               resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED, level: float = 0.95,
+               method: str = "wilson", fragile: float = 0.8, allow_partial: bool = False, blank: str = "error",
+               ignore_columns: Sequence[str] = (), changes: Sequence[str] = (), quiet: bool = True) -> ConfidenceReport:
+    """Intervals and bootstrap rating probabilities for every unit of a case file or DataFrame.
+
+    `changes`: `PATH=VALUE` what-ifs applied to the rulebook first (as `rate pdu --set`)."""
+    started = time.monotonic()
+    check_options(resamples, seed, level, fragile, method)
+    loaded = load_rulebook(rules, changes=changes)
+    rb = loaded.rulebook
+    evidence = load_cases(cases, rb, unit=unit, blank=blank, ignore_columns=ignore_columns)
+    given = load_judgements(judgements, rb)
+    layout = Layout(rb)
+    matrices = case_matrices(evidence, rb, layout)
+    units = [m.unit for m in matrices]
+    warnings = check_judgement_units(given, units)
+    judged = judgement_codes(rb, given, units, layout)
+    compiled = compile_rulebook(rb)
+
+    observed = evaluate(compiled, np.stack([m.sufficient for m in matrices]), np.stack([m.applicable for m in matrices]),
+                        np.stack([m.present for m in matrices]), judged, allow_partial=allow_partial, layout=layout)
+    with Progress(len(matrices), "Resampling units", quiet=quiet, started=started) as bar:
+        dists = bootstrap(rb, matrices, judged, resamples=resamples, seed=seed, allow_partial=allow_partial,
+                          progress=bar)
+    status = observed.status()
+    out = []
+    for u, m in enumerate(matrices):
+        kq_counts, std_counts, overall_counts = dists[u]
+        kqs = []
+        for std_index, cols in layout.case_standards:
+            for k in cols:
+                if not m.present[k]:
+                    continue
+                s, a = int(m.sufficient[k]), int(m.applicable[k])
+                bounds = interval(s, a, level, method)
+                kqs.append(KeyQuestionConfidence(
+                    layout.key_questions[k], layout.standard_ids[std_index], s, a, int(observed.key_questions[u, k]),
+                    None if bounds is None else (100 * bounds[0], 100 * bounds[1]),
+                    _distribution(kq_counts[k], resamples)))
+        stds = [StandardConfidence(s.id, s.name, s.rated_by, int(observed.standards[u, i]),
+                                   _distribution(std_counts[i], resamples))
+                for i, s in enumerate(layout.standards)]
+        out.append(UnitConfidence(m.unit, len(m.answers), kqs, stds, int(observed.overall[u]), str(status[u]),
+                                  _distribution(overall_counts, resamples), int(observed.score[u]),
+                                  rb.max_standard_score * int(observed.scored[u])))
+        if observed.overall[u] == MISSING:
+            missing = [sid for sid, c in zip(layout.judgement_ids, judged[u]) if c == MISSING]
+            warnings.append(f"unit {m.unit!r}: no overall rating, judgement standard(s) {', '.join(missing)} missing "
+                            "(give --judgements, or --allow-partial)")
+    return ConfidenceReport(rb, str(loaded.path) if loaded.path else None, out, resamples, seed, level, method,
+                            fragile, evidence.source, warnings)
+
+
+def check_judgement_units(judgements: Judgements | None, units: list[str]) -> list[str]:
+    """As `rate pdu`: with several units every judgement row must name its unit."""
+    if judgements is None:
+        return []
+    unnamed = [j for j in judgements.items if j.unit is None]
+    if unnamed and len(units) > 1:
+        raise InputError(f"{judgements.source}: the cases have {len(units)} units, so the judgements file needs a "
+                         "'unit' column saying which unit each rating is for")
+    unused = sorted({j.unit for j in judgements.items if j.unit is not None and j.unit not in units})
+    return [f"{judgements.source}: judgements for unit {u!r} not used (no cases for it)" for u in unused]
