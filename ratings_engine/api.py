@@ -26,7 +26,7 @@ import pandas as pd
 
 from .io import drafts as _drafts
 from .io import overrides as _overrides
-from .io.evidence import load_cases, load_evidence, load_judgements
+from .io.evidence import find_judgements, load_cases, load_evidence, load_judgements
 from .io.rulebooks import RulebookLike, load_rulebook
 from .model.errors import InputError
 from .model.evidence import BlankPolicy, Judgements
@@ -74,8 +74,23 @@ def load_overrides(overrides: Overrides, rules: RulebookLike = DEFAULT_RULEBOOK,
     return _overrides.parse_override_options(texts, rulebook)
 
 
+AUTO = "auto"
+Given = pd.DataFrame | PathLike | Judgements | None
+
+
+def _judgements_for(cases, judgements: Given) -> tuple[Given, str | None]:
+    """The judgements to use, and a note when they were found by convention (`judgements="auto"`)."""
+    if not (isinstance(judgements, str) and judgements == AUTO):
+        return judgements, None
+    found = find_judgements(cases) if isinstance(cases, (str, Path)) else None
+    if found is None:
+        return None, None
+    where = "the Judgements sheet of the case workbook" if Path(found) == Path(cases) else "beside the case file"
+    return found, f"judgements: {found} (found by name: {where})"
+
+
 def rate(cases: pd.DataFrame | PathLike, rules: RulebookLike = DEFAULT_RULEBOOK, *,
-         judgements: pd.DataFrame | PathLike | Judgements | None = None, unit: str | None = None,
+         judgements: Given = AUTO, unit: str | None = None,
          blank: BlankPolicy = "error", ignore_columns: Sequence[str] = (), allow_partial: bool = False,
          sheet: str | None = None, judgements_sheet: str | None = None, encoding: str | None = None,
          delimiter: str | None = None, changes: Sequence[str] = (), overrides: Overrides = None,
@@ -84,7 +99,9 @@ def rate(cases: pd.DataFrame | PathLike, rules: RulebookLike = DEFAULT_RULEBOOK,
 
     `rules`: a shipped rulebook id (default: the PDU 2021 framework), a file, or `load_rulebook(...)`;
     `changes`: what-if `PATH=VALUE` edits of it. `judgements` gives the judgement standards'
-    ratings (columns standard, rating, optional reason and unit); without them the overall
+    ratings (columns standard, rating, optional reason and unit): a file, a DataFrame, or "auto"
+    (the default: a Judgements sheet of the case workbook, or `<stem>-judgements.csv` beside the
+    case file, when there is one; the report's notes say which). Without judgements the overall
     rating is refused, or with `allow_partial=True` computed from the rest and labelled partial.
     `overrides`: panel overrides (a file, `"STD=RATING:REASON"` strings, or an OverrideSet).
     `.xlsx` files are read from the sheet named by `sheet` / `judgements_sheet`, else the sheet
@@ -95,18 +112,21 @@ def rate(cases: pd.DataFrame | PathLike, rules: RulebookLike = DEFAULT_RULEBOOK,
     given_overrides = load_overrides(overrides, loaded, sheet=overrides_sheet)
     evidence = load_evidence(cases, rulebook, unit=unit, blank=blank, ignore_columns=ignore_columns, sheet=sheet,
                              encoding=encoding, delimiter=delimiter)
+    judgements, note = _judgements_for(cases, judgements)
     given = load_judgements(judgements, rulebook, sheet=judgements_sheet, encoding=encoding, delimiter=delimiter)
     report = rate_evidence(evidence, loaded, given, allow_partial=allow_partial)
+    if note:
+        report = replace(report, notes=report.notes + (note,))
     return apply_overrides(report, given_overrides, rulebook, allow_partial=allow_partial)
 
 
 def validate(cases: pd.DataFrame | PathLike, draft: PathLike, rules: RulebookLike = DEFAULT_RULEBOOK, *,
-             judgements: pd.DataFrame | PathLike | Judgements | None = None, draft_sheet: str | None = None,
-             **options):
+             judgements: Given = AUTO, draft_sheet: str | None = None, **options):
     """Check a draft rating against the rules: a `toolkit.validate.Validation` (`.agrees`, `.units`).
 
-    Without `judgements`, the draft's own ratings of judgement standards are used (and the report
-    says so). Other options are those of `rate`.
+    Judgements as in `rate` (found by name by default); when there are none, the draft's own
+    ratings of judgement standards are used (and the report says so). Other options are those
+    of `rate`.
     """
     from .toolkit.validate import validate as compare
 
@@ -114,16 +134,16 @@ def validate(cases: pd.DataFrame | PathLike, draft: PathLike, rules: RulebookLik
     rulebook = loaded.rulebook
     given_overrides = load_overrides(options.pop("overrides", None), loaded, sheet=options.pop("overrides_sheet", None))
     the_draft = _drafts.read_draft(draft, rulebook, draft_sheet)
-    notes = []
+    warnings = []
+    judgements, found = _judgements_for(cases, judgements)
     if judgements is None:
         judgements = _drafts.draft_judgements(the_draft, rulebook)
         if judgements is not None:
             ids = sorted({j.standard for j in judgements.items})
-            notes.append(f"no judgements given: the judgement standard(s) {', '.join(ids)} are rated as in the "
-                         f"draft ({the_draft.source}), so they agree with it by construction")
+            warnings.append(f"no judgements given: the judgement standard(s) {', '.join(ids)} are rated as in the "
+                            f"draft ({the_draft.source}), so they agree with it by construction")
     report = rate(cases, loaded, judgements=judgements, **options)
-    if notes:
-        report = replace(report, warnings=tuple(report.warnings) + tuple(notes))
+    report = replace(report, warnings=report.warnings + tuple(warnings), notes=report.notes + ((found,) if found else ()))
     report = apply_overrides(report, given_overrides, rulebook, allow_partial=options.get("allow_partial", False))
     return compare(report, the_draft, rulebook)
 

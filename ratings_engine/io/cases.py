@@ -120,7 +120,7 @@ def cases_from_reader(reader, rulebook: Rulebook, unit: str | None, default_unit
         raise InputError(problems)
     kq_columns = [k for k in rulebook.key_question_ids if k in columns]  # rulebook order, whatever the file's
     has_unit = "unit" in columns
-    audit = Audit(src)
+    audit = Audit(src, sheet=reader.sheet)
     unit_codes: dict[str, int] = {}  # unit name -> code, in order of first appearance
     blocks: list[np.ndarray] = []
     unit_parts: list[np.ndarray] = []

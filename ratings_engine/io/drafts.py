@@ -220,7 +220,7 @@ def _draft_from_table(table: TextTable, rulebook: Rulebook) -> Draft:
             c.add_standard(unit, standard, row["rating"], row.get("score", ""), row.get("name", ""),
                            row.get("note"), where, table.where(i, "rating"), table.where(i, "score"),
                            table.where(i, "name"))
-    audit = Audit(src, rows_read=table.rows_read, rows_used=len(cells))
+    audit = Audit(src, rows_read=table.rows_read, rows_used=len(cells), sheet=table.sheet)
     audit.skip("blank row", len(table.blank_rows))
     return c.finish(table.sha256, audit, table.sheet)
 

@@ -16,7 +16,7 @@ from ..model.evidence import BlankPolicy, CaseEvidence, Judgements, TallyEvidenc
 from ..model.rulebook import Rulebook
 from .cases import cases_from_frame, cases_from_reader
 from .judgements import judgements_from_frame, read_judgements
-from .tables import open_table, sheet_locations
+from .tables import SPREADSHEET_SUFFIXES, open_table, sheet_locations
 from .tallies import is_tally_header, tallies_from_frame, tallies_from_table
 
 Evidence = CaseEvidence | TallyEvidence
@@ -36,7 +36,7 @@ def load_evidence(evidence: pd.DataFrame | str | Path, rulebook: Rulebook, *, un
             return tallies_from_frame(evidence, rulebook, unit=unit, ignore_columns=ignore)
         return cases_from_frame(evidence, rulebook, unit=unit, blank=blank, ignore_columns=ignore)
     reader = open_table(evidence, "case", sheet=sheet, encoding=encoding, delimiter=delimiter)
-    default_unit = unit or Path(evidence).stem
+    default_unit = unit or ("standard input" if str(evidence) == "-" else Path(evidence).stem)
     with sheet_locations(reader):
         if is_tally_header(reader.columns):
             _no_blank_policy(blank, reader.source)
@@ -63,6 +63,28 @@ def load_judgements(judgements: pd.DataFrame | str | Path | Judgements | None, r
     if isinstance(judgements, pd.DataFrame):
         return judgements_from_frame(judgements, rulebook)
     return read_judgements(judgements, rulebook, sheet=sheet, encoding=encoding, delimiter=delimiter)
+
+
+JUDGEMENTS_SUFFIX = "-judgements"
+
+
+def find_judgements(cases: str | Path) -> Path | None:
+    """The judgements that go with a case file by convention, if there are any: the workbook
+    itself when it has a (visible) Judgements sheet, else `<stem>-judgements.csv` (or .xlsx)
+    beside the case file."""
+    path = Path(cases)
+    if str(cases) == "-" or not path.is_file():
+        return None
+    if path.suffix.lower() in SPREADSHEET_SUFFIXES:
+        from .xlsx_files import sheet_names
+
+        names = [n.strip().casefold() for n, state in sheet_names(path) if state == "visible"]
+        return path if {"judgements", "judgments"} & set(names) else None
+    for suffix in (".csv", ".xlsx"):
+        candidate = path.with_name(path.stem + JUDGEMENTS_SUFFIX + suffix)
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def _no_blank_policy(blank: str, source: str) -> None:

@@ -75,6 +75,25 @@ def _umask() -> int:
     return mask
 
 
+_stdin: list[Path] = []
+
+
+def stdin_copy() -> Path:
+    """Standard input saved once to a temporary file (removed at exit), so a CSV can be read from a
+    pipe like any file: twice if need be (the encoding check re-reads), and hashed."""
+    if not _stdin:
+        import atexit
+        import shutil
+        import sys
+
+        fd, name = tempfile.mkstemp(prefix="ratings-engine-stdin-", suffix=".csv")
+        with os.fdopen(fd, "wb") as handle:
+            shutil.copyfileobj(sys.stdin.buffer, handle)
+        atexit.register(lambda: os.path.exists(name) and os.unlink(name))
+        _stdin.append(Path(name))
+    return _stdin[0]
+
+
 def write_text(path: str | Path, text: str, *, encoding: str = "utf-8", newline: str | None = None) -> None:
     """Write text to `path` atomically."""
     with atomic_output(path, encoding=encoding, newline=newline) as handle:

@@ -77,6 +77,6 @@ def judgements_from_table(table: TextTable, rulebook: Rulebook) -> Judgements:
             problems.append(Problem("blank unit while other rows name one", table.where(blank_units[0], "unit")))
     if problems:
         raise InputError(problems[:MAX_PROBLEMS])
-    audit = Audit(src, rows_read=table.rows_read)  # rows_used is settled when units are rated
+    audit = Audit(src, rows_read=table.rows_read, sheet=table.sheet)  # rows_used is settled when units are rated
     audit.skip("blank row", len(table.blank_rows))
     return Judgements(tuple(items), src, table.sha256, audit)

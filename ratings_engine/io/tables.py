@@ -127,13 +127,18 @@ def open_table(path: str | Path, what: str, sheet: str | None = None, *, encodin
                delimiter: str | None = None, chunk_rows: int | None = None) -> TableReader:
     """A CSV file or a worksheet of an .xlsx workbook, with its header checked, to read in chunks.
 
-    `.xlsx` / `.xlsm` files are read by `xlsx_files.open_sheet` (`sheet`: a worksheet name, default the
-    first); `sheet` with any other file is an error, and so are `encoding` and `delimiter` with a
-    workbook.
+    `.xlsx` / `.xlsm` files are read by `xlsx_files.open_sheet` (`sheet`: a worksheet name; by
+    default the sheet named for this kind of input, see `xlsx_files.choose_sheet`); `sheet` with
+    any other file is an error, and so are `encoding` and `delimiter` with a workbook. The path
+    `-` reads a CSV from standard input.
     """
-    path = Path(path)
     source = str(path)
-    suffix = path.suffix.lower()
+    if source == "-":
+        from .files import stdin_copy
+
+        path, source = stdin_copy(), "<stdin>"
+    path = Path(path)
+    suffix = path.suffix.lower() if source != "<stdin>" else ".csv"
     chunk_rows = chunk_rows or CHUNK_ROWS
     if suffix in SPREADSHEET_SUFFIXES:
         for option, value in (("--encoding", encoding), ("--delimiter", delimiter)):

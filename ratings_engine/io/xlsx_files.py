@@ -51,29 +51,83 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
+#: The sheet each kind of input is read from when no sheet is named (case-insensitive), in order.
+SHEET_NAMES = {
+    "case": ("Cases", "Tallies"),
+    "tally": ("Tallies", "Cases"),
+    "judgements": ("Judgements", "Judgments"),
+    "draft": ("Draft",),
+    "overrides": ("Overrides",),
+    "corpus": ("Cases", "Tallies"),
+}
+#: The option that names each kind of input's sheet.
+SHEET_OPTIONS = {"case": "--sheet", "tally": "--sheet", "corpus": "--sheet", "judgements": "--judgements-sheet",
+                 "draft": "--draft-sheet", "overrides": "--overrides-sheet"}
+
+
 def open_sheet(path: str | Path, what: str, sheet: str | None, chunk_rows: int
                ) -> tuple[Callable[[], Iterator[pd.DataFrame]], str, str]:
     """One worksheet of an .xlsx workbook: (a function giving its grid chunks, the sheet's name,
-    the file's sha256), for `io.tables.TableReader`."""
+    the file's sha256), for `io.tables.TableReader`. See `choose_sheet` for which sheet."""
     path = Path(path)
     source = str(path)
     raw = read_input_bytes(path, what)
     opened = [_open_books(raw, source, what)]  # fails early on a file that is not a workbook
-    names = [ws.title for ws in opened[0][0].worksheets]
-    if not names or (sheet is not None and sheet not in names):
+    try:
+        name = choose_sheet([(ws.title, getattr(ws, "sheet_state", "visible")) for ws in opened[0][0].worksheets],
+                            what, sheet, source)
+    except InputError:
         for book in opened[0]:
             book.close()
-        if not names:
-            raise InputError(f"{source}: the workbook has no worksheets")
-        raise InputError(Problem(f"no sheet named {sheet!r} (sheets: {', '.join(repr(n) for n in names)})",
-                                 Location(file=source)))
-    name = names[0] if sheet is None else sheet
+        raise
 
     def grids() -> Iterator[pd.DataFrame]:  # the first read uses the books opened above
         books = opened.pop() if opened else _open_books(raw, source, what)
         return _sheet_grids(books, source, name, chunk_rows)
 
     return grids, name, hashlib.sha256(raw).hexdigest()
+
+
+def choose_sheet(sheets: list[tuple[str, str]], what: str, sheet: str | None, source: str) -> str:
+    """The sheet to read of (name, state) pairs: the one named, else the one named for this kind
+    of input (Cases, Judgements, Draft, ...; any case), else the only visible sheet.
+
+    A hidden or very hidden sheet is read only when named; an error lists the sheets there are.
+    """
+    if not sheets:
+        raise InputError(f"{source}: the workbook has no worksheets")
+    listed = ", ".join(repr(n) + ("" if state == "visible" else f" ({state})") for n, state in sheets)
+    option = SHEET_OPTIONS.get(what, "--sheet")
+    if sheet is not None:
+        if sheet in (n for n, _ in sheets):
+            return sheet
+        near = [n for n, _ in sheets if n.casefold() == sheet.casefold()]
+        hint = f"; did you mean {near[0]!r}?" if near else ""
+        raise InputError(Problem(f"no sheet named {sheet!r} (sheets: {listed}){hint}", Location(file=source)))
+    visible = [n for n, state in sheets if state == "visible"]
+    for wanted in SHEET_NAMES.get(what, ()):
+        found = [n for n in visible if n.strip().casefold() == wanted.casefold()]
+        if found:
+            return found[0]
+    if len(visible) == 1:
+        return visible[0]
+    names = " or ".join(repr(n) for n in SHEET_NAMES.get(what, ())) or "the sheet to read"
+    raise InputError(Problem(f"which sheet holds the {what} rows? No visible sheet is named {names} (sheets: {listed}); "
+                             f"name one with {option}", Location(file=source)))
+
+
+def sheet_names(path: str | Path) -> list[tuple[str, str]]:
+    """(name, state) of every worksheet of a workbook; [] when it cannot be read as one."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(read_input_bytes(path, "workbook")), read_only=True)
+    except Exception:  # noqa: BLE001 - not a workbook: no sheets to find (reading it later says why)
+        return []
+    try:
+        return [(ws.title, getattr(ws, "sheet_state", "visible")) for ws in book.worksheets]
+    finally:
+        book.close()
 
 
 def _open_books(raw: bytes, source: str, what: str):

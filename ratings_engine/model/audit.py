@@ -17,6 +17,7 @@ class Audit:
     rows_used: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     flagged: dict[str, int] = field(default_factory=dict)
+    sheet: str | None = None  # the worksheet read, for a workbook
 
     def skip(self, reason: str, n: int = 1) -> None:
         if n:
@@ -31,8 +32,11 @@ class Audit:
         return self.rows_read == self.rows_used + sum(self.skipped.values())
 
     def to_dict(self) -> dict:
-        out = {"file": self.source, "rows_read": self.rows_read, "rows_used": self.rows_used,
-               "rows_skipped": dict(sorted(self.skipped.items()))}
+        out = {"file": self.source}
+        if self.sheet is not None:
+            out["sheet"] = self.sheet
+        out.update({"rows_read": self.rows_read, "rows_used": self.rows_used,
+                    "rows_skipped": dict(sorted(self.skipped.items()))})
         if self.flagged:
             out["rows_flagged"] = dict(sorted(self.flagged.items()))
         return out

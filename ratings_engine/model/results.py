@@ -26,7 +26,12 @@ class Margin:
 
 @dataclass(frozen=True)
 class Decision:
-    """One decision and why: the table and row that decided it, its inputs, its provenance."""
+    """One decision and why: the table and row that decided it, its inputs, its provenance.
+
+    `because` is the explanation in words; `matched` every row that matched before the hit
+    policy chose; `margin_up` / `margin_down` how far the outcome is from the next band, in
+    `margin_unit` (cases for key questions and standards, points for the overall rating).
+    """
 
     subject: dict[str, str]
     table: str  # key_question_bands | no_applicable_cases | combine_key_questions | judgement | not_inspected | missing_judgement | override | overall.bands | overall.limits | not_rated
@@ -39,6 +44,9 @@ class Decision:
     margin_up: Margin | None = None
     margin_down: Margin | None = None
     margin_unit: str = "cases"
+
+    def __repr__(self) -> str:
+        return f"<Decision {self.table} {self.rule or ''} -> {self.outcome}: {self.because[:80]}>"
 
     def to_dict(self) -> dict:
         return {
@@ -59,6 +67,8 @@ class Decision:
 
 @dataclass(frozen=True)
 class KeyQuestionResult:
+    """One key question of one unit: its tally, percentage, band rating and the decision that gave it."""
+
     id: str
     text: str
     sufficient: int
@@ -70,7 +80,11 @@ class KeyQuestionResult:
 
     @property
     def applicable(self) -> int:
+        """Cases answered yes or no: the denominator of the percentage."""
         return self.sufficient + self.insufficient
+
+    def __repr__(self) -> str:
+        return f"<KeyQuestionResult {self.id}: {self.sufficient}/{self.applicable} -> {self.rating}>"
 
     def to_dict(self) -> dict:
         return {
@@ -87,6 +101,9 @@ class KeyQuestionResult:
 
 @dataclass(frozen=True)
 class StandardResult:
+    """One standard of one unit: its rating (from cases, by judgement, or a panel override), score,
+    key questions and the decision that gave it. `rating` is None for a missing judgement."""
+
     id: str
     name: str
     domain: str
@@ -99,8 +116,12 @@ class StandardResult:
     decision: Decision
     reason: str | None = None  # the judgement's reason
 
+    def __repr__(self) -> str:
+        return f"<StandardResult {self.id} {self.name}: {self.rating}>"
+
     @property
     def rated(self) -> bool:
+        """True when the standard has a rating on the scale (not missing, not inspected, not left unrated)."""
         return self.rating not in (None, NOT_INSPECTED)  # not missing, not inspected, not left unrated
 
     @property
@@ -129,6 +150,9 @@ class StandardResult:
 
 @dataclass(frozen=True)
 class OverallResult:
+    """A unit's overall rating: score over the scored standards rated, the band row (and any limit)
+    that decided it, and its status: rated, partial, incomplete (judgements missing) or not rated."""
+
     rating: str | None  # None when the overall rating is refused (missing judgements, nothing scored)
     score: int
     max_score: int
@@ -137,6 +161,9 @@ class OverallResult:
     missing_judgements: tuple[str, ...]
     decision: Decision
     limit: Decision | None = None
+
+    def __repr__(self) -> str:
+        return f"<OverallResult {self.rating or '(' + self.status + ')'}, score {self.score}/{self.max_score}>"
 
     def to_dict(self) -> dict:
         return {
@@ -153,11 +180,18 @@ class OverallResult:
 
 @dataclass(frozen=True)
 class UnitResult:
+    """One unit's ratings: every standard (with its key questions) and the overall rating."""
+
     unit: str
     standards: tuple[StandardResult, ...]
     overall: OverallResult
 
+    def __repr__(self) -> str:
+        o = self.overall
+        return f"<UnitResult {self.unit!r}: {o.rating or '(' + o.status + ')'}, score {o.score}/{o.max_score}>"
+
     def standard(self, standard_id: str) -> StandardResult:
+        """The result of one standard by id (KeyError if the rulebook has no such standard)."""
         for s in self.standards:
             if s.id == standard_id:
                 return s
@@ -173,6 +207,8 @@ class UnitResult:
 
 @dataclass(frozen=True)
 class RulebookStamp:
+    """Which rulebook made a result: id, version, title, hash of its resolved content, and its file."""
+
     id: str
     version: str
     title: str
@@ -187,54 +223,124 @@ class RulebookStamp:
 
 @dataclass(frozen=True)
 class RatingReport:
+    """The ratings of one or more units by one rulebook: what `rate()` returns.
+
+    `units` in input order; `rulebook` says which rulebook (id, version, content and file
+    hashes) made them; `inputs` records each input file (kind, file, sheet, sha256, and its
+    audit: rows read = used + skipped); `warnings` are what a reader must not miss (missing
+    judgements, overrides, unused rows); `notes` are for information (e.g. which judgements
+    file was found by name). `scale` is the rulebook's rating scale, lowest first.
+
+    Views: `overall_frame()`, `standards_frame()`, `key_questions_frame()`,
+    `decisions_frame()` (pandas; ratings as ordered categoricals, counts as nullable integers);
+    `to_dict()` is the stable JSON document (`format: ratings-engine/1`).
+    """
+
     rulebook: RulebookStamp
     units: tuple[UnitResult, ...]
-    inputs: tuple[dict, ...] = ()  # per input file: name, sha256, audit
+    inputs: tuple[dict, ...] = ()  # per input file: kind, file, sheet, sha256, audit
     warnings: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = field(default=())
+    scale: tuple[str, ...] = field(default=())  # the rulebook's ratings, lowest first
 
     def unit(self, name: str) -> UnitResult:
+        """The result of the unit called `name` (KeyError if there is none)."""
         for u in self.units:
             if u.unit == name:
                 return u
         raise KeyError(name)
 
     def to_dict(self) -> dict:
-        return {
+        """The JSON document documented in the README (stable keys, plain values)."""
+        out = {
             "format": "ratings-engine/1",
             "rulebook": self.rulebook.to_dict(),
             "inputs": list(self.inputs),
             "warnings": list(self.warnings),
-            "units": [u.to_dict() for u in self.units],
         }
+        if self.notes:
+            out["notes"] = list(self.notes)
+        out["units"] = [u.to_dict() for u in self.units]
+        return out
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{u.unit}: {u.overall.rating or u.overall.status}" for u in self.units[:3])
+        more = f", ... ({len(self.units)} units)" if len(self.units) > 3 else ""
+        return f"<RatingReport by {self.rulebook.id} {self.rulebook.version}: {shown}{more}>"
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: one row per unit with its overall rating and score."""
+        from html import escape
+
+        rows = "".join(
+            f"<tr><td>{escape(u.unit)}</td><td>{escape(u.overall.rating or '(' + u.overall.status + ')')}</td>"
+            f"<td>{u.overall.score}/{u.overall.max_score}</td><td>{escape(u.overall.status)}</td></tr>"
+            for u in self.units[:50])
+        more = f"<p>... and {len(self.units) - 50} more units</p>" if len(self.units) > 50 else ""
+        warn = f"<p>{len(self.warnings)} warning(s): see <code>.warnings</code></p>" if self.warnings else ""
+        return (f"<p>Ratings by <b>{escape(self.rulebook.id)}</b> version {escape(self.rulebook.version)} "
+                f"(sha256 {self.rulebook.sha256[:12]})</p><table><thead><tr><th>unit</th><th>overall</th>"
+                f"<th>score</th><th>status</th></tr></thead><tbody>{rows}</tbody></table>{more}{warn}")
 
     # ---- pandas views ----
+    def _ratings(self, values: list, *, not_inspected: bool = False) -> pd.Categorical:
+        """Ratings as an ordered categorical in band order (lowest first); 'Not inspected' before them."""
+        scale = list(self.scale) or sorted({v for v in values if v is not None and v != NOT_INSPECTED})
+        categories = ([NOT_INSPECTED] if not_inspected else []) + scale
+        return pd.Categorical(values, categories=categories, ordered=True)
+
     def overall_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([
-            {"unit": u.unit, "rating": u.overall.rating, "score": u.overall.score,
-             "max_score": u.overall.max_score, "scored_standards": u.overall.scored,
-             "status": u.overall.status, "rule": u.overall.decision.rule}
-            for u in self.units
-        ])
+        """One row per unit: overall rating (ordered categorical), score, maximum, status, deciding rule."""
+        frame = pd.DataFrame({
+            "unit": [u.unit for u in self.units],
+            "rating": self._ratings([u.overall.rating for u in self.units]),
+            "score": pd.array([u.overall.score for u in self.units], dtype="Int64"),
+            "max_score": pd.array([u.overall.max_score for u in self.units], dtype="Int64"),
+            "scored_standards": pd.array([u.overall.scored for u in self.units], dtype="Int64"),
+            "status": [u.overall.status for u in self.units],
+            "rule": [u.overall.decision.rule for u in self.units],
+        })
+        return frame
 
     def standards_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([
-            {"unit": u.unit, "standard": s.id, "name": s.name, "domain": s.domain, "basis": s.basis,
-             "scored": s.scored, "rating": s.rating, "score": s.score,
-             "deciding_key_question": s.deciding_key_question}
-            for u in self.units for s in u.standards
-        ])
+        """One row per unit and standard: rating (ordered categorical, 'Not inspected' lowest), score,
+        how it was rated, and the deciding key question."""
+        rows = [(u, s) for u in self.units for s in u.standards]
+        return pd.DataFrame({
+            "unit": [u.unit for u, _ in rows], "standard": [s.id for _, s in rows], "name": [s.name for _, s in rows],
+            "domain": [s.domain for _, s in rows], "basis": [s.basis for _, s in rows],
+            "scored": [s.scored for _, s in rows],
+            "rating": self._ratings([s.rating for _, s in rows], not_inspected=True),
+            "score": pd.array([s.score for _, s in rows], dtype="Int64"),
+            "deciding_key_question": [s.deciding_key_question for _, s in rows],
+            "overridden": [s.override is not None for _, s in rows],
+        })
 
     def key_questions_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([
-            {"unit": u.unit, "standard": s.id, "key_question": kq.id, "sufficient": kq.sufficient,
-             "insufficient": kq.insufficient, "not_applicable": kq.not_applicable,
-             "applicable": kq.applicable, "pct": kq.pct, "rating": kq.rating, "rule": kq.decision.rule,
-             "cases_to_go_up": kq.decision.margin_up.amount if kq.decision.margin_up else None,
-             "cases_to_go_down": kq.decision.margin_down.amount if kq.decision.margin_down else None}
-            for u in self.units for s in u.standards for kq in s.key_questions
-        ])
+        """One row per unit and key question: the tally (nullable integers), percentage, rating,
+        deciding rule, and the cases that would move it a band up or down."""
+        rows = [(u, s, k) for u in self.units for s in u.standards for k in s.key_questions]
+
+        def ints(values: list) -> pd.arrays.IntegerArray:
+            return pd.array(values, dtype="Int64")
+
+        return pd.DataFrame({
+            "unit": [u.unit for u, _, _ in rows], "standard": [s.id for _, s, _ in rows],
+            "key_question": [k.id for _, _, k in rows],
+            "sufficient": ints([k.sufficient for *_, k in rows]),
+            "insufficient": ints([k.insufficient for *_, k in rows]),
+            "not_applicable": ints([k.not_applicable for *_, k in rows]),
+            "applicable": ints([k.applicable for *_, k in rows]),
+            "pct": pd.array([k.pct for *_, k in rows], dtype="Float64"),
+            "rating": self._ratings([k.rating for *_, k in rows]),
+            "rule": [k.decision.rule for *_, k in rows],
+            "cases_to_go_up": ints([k.decision.margin_up.amount if k.decision.margin_up else None for *_, k in rows]),
+            "cases_to_go_down": ints([k.decision.margin_down.amount if k.decision.margin_down else None
+                                      for *_, k in rows]),
+        })
 
     def decisions_frame(self) -> pd.DataFrame:
+        """Every decision (key question, standard, overall, limit): table, rule, outcome, explanation, grade."""
         rows = []
         for u in self.units:
             decisions = [kq.decision for s in u.standards for kq in s.key_questions]
@@ -245,4 +351,5 @@ class RatingReport:
                              "key_question": d.subject.get("key_question"), "table": d.table,
                              "rule": d.rule, "outcome": d.outcome, "because": d.because,
                              "grade": d.provenance.grade if d.provenance else None})
-        return pd.DataFrame(rows)
+        return pd.DataFrame(rows, columns=["unit", "standard", "key_question", "table", "rule", "outcome", "because",
+                                           "grade"])

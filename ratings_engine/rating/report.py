@@ -34,13 +34,22 @@ def rate_evidence(evidence: Evidence, loaded: LoadedRulebook, judgements: Judgem
     units = evidence.units
     warnings: list[str] = list(evidence.warnings)
     kind = "tallies" if isinstance(evidence, TallyEvidence) else "cases"
-    inputs = [{"kind": kind, "file": evidence.source, "sha256": evidence.sha256, "audit": evidence.audit.to_dict()}]
+    inputs = [input_record(kind, evidence.source, evidence.sha256, evidence.audit)]
     if judgements is not None:
         audit = judgement_audit(judgements, units, warnings)
-        inputs.append({"kind": "judgements", "file": judgements.source, "sha256": judgements.sha256,
-                       "audit": audit.to_dict()})
+        inputs.append(input_record("judgements", judgements.source, judgements.sha256, audit))
     results = rate_tallies(evidence_tallies(evidence), rulebook, judgements, allow_partial=allow_partial, units=units)
-    return RatingReport(stamp(loaded), results, tuple(inputs), tuple(warnings + rating_warnings(results)))
+    return RatingReport(stamp(loaded), results, tuple(inputs), tuple(warnings + rating_warnings(results)),
+                        scale=tuple(rulebook.ratings))
+
+
+def input_record(kind: str, source: str, sha256: str | None, audit: Audit) -> dict:
+    """What a report records of one input: kind, file, the sheet read (workbooks), sha256, audit."""
+    record = {"kind": kind, "file": source}
+    if audit.sheet is not None:
+        record["sheet"] = audit.sheet
+    record.update({"sha256": sha256, "audit": audit.to_dict()})
+    return record
 
 
 def rating_warnings(results: Sequence[UnitResult]) -> list[str]:

@@ -209,7 +209,7 @@ def rate_corpus(corpus: Corpus, loaded: LoadedRulebook, *, allow_partial: bool =
     results = rate_tallies(corpus.tallies, loaded.rulebook, corpus.judgements, allow_partial=allow_partial,
                            units=list(corpus.units))
     warnings = list(corpus.warnings) + rating_warnings(results)
-    return RatingReport(stamp(loaded), results, corpus.inputs, tuple(warnings))
+    return RatingReport(stamp(loaded), results, corpus.inputs, tuple(warnings), scale=tuple(loaded.rulebook.ratings))
 
 
 def rate_paths(paths: Sequence[str | Path], loaded: LoadedRulebook, *, allow_partial: bool = False,

@@ -140,7 +140,8 @@ def validate(report: RatingReport, draft: Draft, rulebook: Rulebook) -> Validati
     unused = [d.unit for d in draft.units if d.unit is not None and d.unit not in names]
     if unused and len(unused) == len(draft.units):
         raise InputError(f"{draft.source}: no draft is for a unit being rated (draft names {unused}; rating {names})")
-    audit = Audit(draft.source, draft.audit.rows_read, draft.audit.rows_used, dict(draft.audit.skipped))
+    audit = Audit(draft.source, draft.audit.rows_read, draft.audit.rows_used, dict(draft.audit.skipped),
+                  sheet=draft.audit.sheet)
     for unit in unused:
         warnings.append(f"{draft.source}: draft for unit {unit!r} not used (no cases for it)")
         n = sum(1 for _ in _rows_of(draft, unit))
