@@ -29,7 +29,7 @@ from .io import overrides as _overrides
 from .io.evidence import find_judgements, load_cases, load_evidence, load_judgements
 from .io.rulebooks import RulebookLike, load_rulebook
 from .model.errors import InputError
-from .model.evidence import BlankPolicy, Judgements
+from .model.evidence import BlankPolicy, Judgements, ReadOptions
 from .model.overrides import OverrideSet
 from .model.results import RatingReport
 from .model.rulebook import DEFAULT_RULEBOOK
@@ -62,16 +62,19 @@ def _paths(corpus: Corpus) -> list[PathLike]:
 
 def load_overrides(overrides: Overrides, rules: RulebookLike = DEFAULT_RULEBOOK, *, sheet: str | None = None
                    ) -> OverrideSet:
-    """Panel overrides from a file (CSV, .xlsx or YAML), from `"STD=RATING:REASON"` strings, or as given."""
-    rulebook = load_rulebook(rules).rulebook
+    """Panel overrides: a file (CSV, .xlsx or YAML), `"STD=RATING:REASON"` strings, a list mixing
+    both (a `Path`, or a string without '=', is a file), or an OverrideSet as given."""
     if overrides is None:
         return OverrideSet(())
     if isinstance(overrides, OverrideSet):
         return overrides
-    if isinstance(overrides, (str, Path)) and not (isinstance(overrides, str) and "=" in overrides):
-        return _overrides.read_overrides(overrides, rulebook, sheet)
-    texts = [overrides] if isinstance(overrides, str) else list(overrides)
-    return _overrides.parse_override_options(texts, rulebook)
+    rulebook = load_rulebook(rules).rulebook
+    items = [overrides] if isinstance(overrides, (str, Path)) else list(overrides)
+    texts = [o for o in items if isinstance(o, str) and "=" in o]
+    files = [o for o in items if not (isinstance(o, str) and "=" in o)]
+    sets = [_overrides.parse_override_options(texts, rulebook)] if texts else []
+    sets += [_overrides.read_overrides(f, rulebook, sheet) for f in files]
+    return _overrides.combine(*sets)
 
 
 AUTO = "auto"
@@ -148,28 +151,40 @@ def validate(cases: pd.DataFrame | PathLike, draft: PathLike, rules: RulebookLik
     return compare(report, the_draft, rulebook)
 
 
-def rate_corpus(corpus: Corpus, rules: RulebookLike = DEFAULT_RULEBOOK, *, changes: Sequence[str] = (),
-                allow_partial: bool = False, blank: BlankPolicy = "error") -> RatingReport:
-    """Rate every unit of a corpus: case files, tally files and judgement files, or folders of them.
+_READ_KEYS = ("encoding", "delimiter", "sheet", "judgements_sheet", "blank", "ignore_columns")
 
-    Judgements pair with units by a `unit` column, or by name (`X-judgements.csv` beside `X.csv`).
+
+def _read_options(options: dict) -> ReadOptions:
+    """Pop the input options (as `rate` takes them) into a ReadOptions value."""
+    values = {k: options.pop(k) for k in _READ_KEYS if k in options}
+    if "ignore_columns" in values:
+        values["ignore_columns"] = tuple(values["ignore_columns"])
+    return ReadOptions(**values)
+
+
+def rate_corpus(corpus: Corpus, rules: RulebookLike = DEFAULT_RULEBOOK, *, changes: Sequence[str] = (),
+                allow_partial: bool = False, **read) -> RatingReport:
+    """Rate every unit of a corpus: case files, tally files, judgement files and workbooks, or folders
+    of them. Judgements pair with units by a `unit` column, or by name (`X-judgements.csv` beside
+    `X.csv`, a workbook's Judgements sheet). Input options (`encoding`, `sheet`, `blank`, ...) as in `rate`.
     """
     from .toolkit.corpus import rate_paths
 
-    return rate_paths(_paths(corpus), load_rulebook(rules, changes=changes), allow_partial=allow_partial, blank=blank)
+    return rate_paths(_paths(corpus), load_rulebook(rules, changes=changes), allow_partial=allow_partial,
+                      options=_read_options(read))
 
 
 def diff_rulebooks(corpus: Corpus, base: RulebookLike, candidate: RulebookLike | None = None, *,
-                   changes: Sequence[str] = (), allow_partial: bool = False, blank: BlankPolicy = "error"):
+                   changes: Sequence[str] = (), allow_partial: bool = False, **read):
     """Rate a corpus under `base` and `candidate` (default: the base) with `changes` applied to the
     candidate, and compare: a `toolkit.diff.DiffReport` (changed units with the deciding rules,
-    transition matrix, summary, both rulebooks' hashes)."""
+    transition matrix, summary, both rulebooks' hashes). Input options as in `rate`."""
     from .toolkit.diff import diff_corpus
 
     base_loaded = load_rulebook(base)
     cand_loaded = load_rulebook(candidate if candidate is not None else base_loaded, changes=changes)
-    return diff_corpus(_paths(corpus), base_loaded, cand_loaded, allow_partial=allow_partial, blank=blank,
-                       candidate_overrides=tuple(changes))
+    return diff_corpus(_paths(corpus), base_loaded, cand_loaded, allow_partial=allow_partial,
+                       options=_read_options(read), candidate_overrides=tuple(changes))
 
 
 def run_scenarios(rules: RulebookLike = DEFAULT_RULEBOOK, scenarios: Corpus | None = None, *,
@@ -191,23 +206,32 @@ def check_rules(rules: RulebookLike = DEFAULT_RULEBOOK, *, changes: Sequence[str
     return check_rulebook(target, max_sample or DEFAULT_MAX_SAMPLE, tuple(changes))
 
 
-def confidence(cases: pd.DataFrame | PathLike, rules: RulebookLike = DEFAULT_RULEBOOK, **options):
+def confidence(cases: pd.DataFrame | PathLike, rules: RulebookLike = DEFAULT_RULEBOOK, *,
+               judgements: Given = AUTO, changes: Sequence[str] = (), **options):
     """Intervals for key-question percentages and bootstrap probabilities of every rating:
-    a `toolkit.confidence.ConfidenceReport`. Options: judgements, unit, resamples, seed, level,
-    method ('wilson' or 'exact'), fragile, allow_partial, blank, ignore_columns, changes."""
+    a `toolkit.confidence.ConfidenceReport`. Options: unit, resamples, seed, level, method
+    ('wilson' or 'exact'), fragile, allow_partial, quiet, and the input options of `rate`
+    (judgements found by name by default, as in `rate`)."""
     from .toolkit.confidence import confidence as run
 
-    return run(cases, load_rulebook(rules, changes=options.pop("changes", ())), **options)
+    judgements, note = _judgements_for(cases, judgements)
+    report = run(cases, load_rulebook(rules, changes=changes), judgements=judgements, options=_read_options(options),
+                 **options)
+    if note:
+        report.inputs_notes.append(note)
+    return report
 
 
 def sweep(corpus: Corpus, rules: RulebookLike = DEFAULT_RULEBOOK, *, vary: str | Sequence[str],
-          values: Sequence[str | int | float], **options):
+          values: Sequence[str | int | float], changes: Sequence[str] = (), **options):
     """Vary rulebook value(s) over `values` and count the ratings across a corpus, per value:
-    a `toolkit.sweep.SweepReport` (`.long_frame()`). Options: judgements, allow_partial, blank, changes."""
+    a `toolkit.sweep.SweepReport` (`.long_frame()`). Options: judgements (one more judgements
+    file with a unit column), allow_partial, quiet, and the input options of `rate`."""
     from .toolkit.sweep import sweep as run
 
     vary = [vary] if isinstance(vary, str) else list(vary)
-    return run(_paths(corpus), load_rulebook(rules), vary=vary, values=[str(v) for v in values], **options)
+    return run(_paths(corpus), load_rulebook(rules, changes=changes), vary=vary, values=[str(v) for v in values],
+               options=_read_options(options), **options)
 
 
 def report_html(report: RatingReport, path: PathLike | None = None, *, rulebook: RulebookLike | None = None,

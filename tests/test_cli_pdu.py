@@ -152,14 +152,22 @@ def test_unit_option_names_the_unit_of_a_file_without_a_unit_column(write_file):
     assert out.splitlines()[0] == "Teesside"
 
 
-def test_missing_judgements_refuse_the_overall_rating_and_say_so(example_cases):
-    result = run(example_cases)
-    out = ok(result)
-    assert "Overall rating: Not given: judgement standard(s) 1.1, 1.2, 1.3, 1.4 missing" in out
-    assert "WARNING: unit" in out
-    partial = ok(run(example_cases, "--allow-partial", "--format", "json"))
+def test_missing_judgements_refuse_the_overall_rating_say_so_and_exit_4(example_cases):
+    result = run(example_cases, "--no-judgements")
+    assert result.exit_code == 4, result.output
+    assert "Overall rating: Not given: judgement standard(s) 1.1, 1.2, 1.3, 1.4 missing" in result.stdout
+    assert "WARNING: unit" in result.stdout
+    partial = ok(run(example_cases, "--no-judgements", "--allow-partial", "--format", "json"))
     assert json.loads(partial)["units"][0]["overall"]["status"] == "partial"
-    assert "PARTIAL" in ok(run(example_cases, "--allow-partial"))
+    assert "PARTIAL" in ok(run(example_cases, "--no-judgements", "--allow-partial"))
+
+
+def test_judgements_beside_the_case_file_are_found_by_name_and_named_in_the_output(example_cases, example_judgements):
+    found = run(example_cases)
+    assert found.exit_code == 0
+    assert f"Note: judgements: {example_judgements} (found by name: beside the case file)" in found.stdout
+    given = run(example_cases, "-j", str(example_judgements))
+    assert found.stdout.split("Rulebook:")[0] == given.stdout.split("Rulebook:")[0]
 
 
 @pytest.mark.parametrize("args", [["--format", "xml"], [], ["--blank", "sometimes"], ["--no-such-option"]])

@@ -215,7 +215,7 @@ def test_usage_errors(tmp_path):
     missing = run("--base", "probation-pdu-2021", "--candidate", "probation-pdu-2021", tmp_path / "nope")
     assert missing.exit_code == 2 and "no such file or folder" in missing.stderr
     empty = run("--base", "probation-pdu-2021", "--candidate", "probation-pdu-2021", tmp_path)
-    assert empty.exit_code == 2 and "holds no .csv files" in empty.stderr
+    assert empty.exit_code == 2 and "holds no .csv or .xlsx files" in empty.stderr
 
 
 def test_judgements_for_units_without_evidence_are_reported_not_dropped(tmp_path):

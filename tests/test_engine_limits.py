@@ -102,11 +102,11 @@ def test_a_failing_action_is_a_clean_engine_error_never_a_wrong_rating(pdu_ruleb
         rate(frame, rulebook, judgements=judgements_frame(ALL_GOOD_JUDGEMENTS))
 
 
-def test_a_failing_action_through_the_cli_exits_1_with_a_clear_message(monkeypatch):
+def test_a_failing_action_through_the_cli_exits_3_with_a_clear_message(monkeypatch):
     monkeypatch.setattr(rule_engine, "_record", failing_recorder({"x": 180000, "d": 44}))
     moved = [option for assignment in fresh_bound() for option in ("--set", assignment)]
     result = CliRunner().invoke(main, ["pdu", str(EXAMPLE), "-j", str(JUDGEMENTS), *moved])
-    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code == 3 and isinstance(result.exception, SystemExit), result.output
     assert "\nerror: rule engine failure (please report): a rule action failed (ruleset " in result.stderr
     assert result.stdout == "" and "Traceback" not in result.output
 

@@ -133,8 +133,10 @@ def test_case_dataframes_are_checked_like_files(pdu_rulebook):
     with pytest.raises(InputError) as caught:
         rate(frame, pdu_rulebook, allow_partial=True)
     assert [str(p) for p in caught.value.problems] == [
-        "<DataFrame>, row 3, column '2.2.1': blank answer (use --blank not-applicable to read blanks as not applicable)",
-        "<DataFrame>, row 3, column '2.2.3': unknown answer 'x'; accepted: "
+        "<DataFrame>, index label 1, column '2.2.1': blank answer (NaN); pandas reads 'N/A', 'NA' and empty cells as "
+        "missing by default: read the CSV with pd.read_csv(..., keep_default_na=False), or pass blank='not-applicable' "
+        "to read blanks as not applicable",
+        "<DataFrame>, index label 1, column '2.2.3': unknown answer 'x'; accepted: "
         "yes/no/n/a, y/n/na, sufficient/insufficient/not applicable (any case)",
     ]
 

@@ -86,9 +86,9 @@ def parse(html: str) -> Page:
 def report_file(tmp_path_factory):
     out = tmp_path_factory.mktemp("report") / "report.html"
     result = CliRunner().invoke(main, ["report", str(EXAMPLE), "-j", str(JUDGEMENTS), "--draft", str(DRAFT),
-                                       "--overrides", str(OVERRIDES), "--out", str(out)])
-    assert result.exit_code == 0, result.output + result.stderr
-    assert f"wrote {out}" in result.stdout
+                                       "--overrides", str(OVERRIDES), "-o", str(out)])
+    assert result.exit_code == 1, result.output + result.stderr  # the report's draft check found a difference
+    assert f"wrote {out}" in result.stderr
     return out
 
 
@@ -162,7 +162,7 @@ def test_html_escapes_what_it_is_given(tmp_path):
     cases.write_text(EXAMPLE.read_text(encoding="utf-8").replace(
         '"Redcar, Cleveland and Middlesbrough"', '"<script>alert(1)</script>"'), encoding="utf-8")
     out = tmp_path / "r.html"
-    result = CliRunner().invoke(main, ["report", str(cases), "-j", str(JUDGEMENTS), "--out", str(out)])
+    result = CliRunner().invoke(main, ["report", str(cases), "-j", str(JUDGEMENTS), "-o", str(out)])
     assert result.exit_code == 0, result.stderr
     html = out.read_text(encoding="utf-8")
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html

@@ -96,7 +96,7 @@ def test_overall_difference_gives_points_to_the_drafts_band(tmp_path):
 
 
 def test_judgement_standards_come_from_the_draft_when_no_judgements_file_and_it_says_so():
-    result = run("--draft", DRAFT_YAML)
+    result = run("--draft", DRAFT_YAML, "--no-judgements")
     assert result.exit_code == 0, result.output + result.stderr
     assert "rated as in the draft" in result.stdout
     assert "Input (judgements):" in result.stdout and "(draft)" in result.stdout

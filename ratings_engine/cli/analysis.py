@@ -1,22 +1,15 @@
-"""`rate confidence` and `rate sweep`: sampling uncertainty and what-if sweeps.
-
-Registered on the `rate` group by `register(main)`. Heavy modules are imported inside the
-commands, so `rate pdu` does not pay for them.
-"""
+"""`rate confidence` and `rate sweep`: sampling uncertainty and what-if sweeps."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
 
+from .options import ANY_PATH, PATH, input_kwargs, input_options, output_options, rating_kwargs, rating_options, rules_option
+from .output import choose, echo_audit, echo_messages
 
-def _write(text: str, output: Path | None) -> None:
-    from ..io.files import write_text
-
-    if output:
-        write_text(output, text)
-    else:
-        click.echo(text, nl=False)
+CONFIDENCE_FORMATS = ["table", "markdown", "json"]
+SWEEP_FORMATS = ["table", "markdown", "csv", "json"]
 
 
 def register(main: click.Group) -> None:
@@ -24,16 +17,10 @@ def register(main: click.Group) -> None:
     main.add_command(sweep_command)
 
 
-_path = click.Path(dir_okay=False, path_type=Path)
-
-
 @click.command("confidence")
-@click.argument("cases", type=_path)
-@click.option("--judgements", "-j", type=_path, help="CSV of judgement standards' ratings: standard,rating[,reason][,unit].")
-@click.option("--rules", "-r", default=None, metavar="RULEBOOK", help="Rulebook file or shipped rulebook id.")
-@click.option("--unit", "-u", default=None, help="Only this unit (or name the unit of a file without a unit column).")
-@click.option("--set", "assignments", multiple=True, metavar="PATH=VALUE",
-              help="What-if: change a rulebook value first, e.g. policies.minimum_applicable.value=5 (repeatable).")
+@click.argument("cases", type=PATH)
+@rules_option(default="probation-pdu-2021")
+@rating_options(overrides=False)
 @click.option("--resamples", "-n", type=click.IntRange(1, 100_000), default=1000, show_default=True,
               help="Bootstrap resamples per unit.")
 @click.option("--seed", type=click.IntRange(min=0), default=2021, show_default=True,
@@ -44,15 +31,11 @@ _path = click.Path(dir_okay=False, path_type=Path)
               help="Wilson score or exact (Clopper-Pearson) intervals.")
 @click.option("--fragile", type=click.FloatRange(0, 1, min_open=True), default=0.8, show_default=True,
               help="Flag a rating as FRAGILE when its most likely outcome has a probability under this.")
-@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True)
-@click.option("--allow-partial", is_flag=True, help="Rate the overall, labelled PARTIAL, when judgements are missing.")
-@click.option("--blank", type=click.Choice(["error", "not-applicable"]), default="error", show_default=True,
-              help="What a blank answer cell means.")
-@click.option("--ignore-column", multiple=True, metavar="NAME", help="A column to skip on purpose (repeatable).")
-@click.option("--output", "-o", type=_path, help="Write here instead of stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def confidence_command(cases, judgements, rules, unit, assignments, resamples, seed, level, method, fragile, fmt,
-                       allow_partial, blank, ignore_column, output, quiet):
+@input_options()
+@output_options(CONFIDENCE_FORMATS)
+def confidence_command(cases, rules, changes, resamples, seed, level, method, fragile, quiet, fmt, output, force,
+                       audit, **options):
     """How secure is each rating? Intervals for key-question percentages, and the probability of
     each standard and overall rating under bootstrap resampling of the unit's cases.
 
@@ -62,18 +45,19 @@ def confidence_command(cases, judgements, rules, unit, assignments, resamples, s
     from .. import api
     from ..render.confidence import to_json, to_text
 
-    report = api.confidence(cases, rules or api.DEFAULT_RULEBOOK, judgements=judgements, unit=unit,
-                            resamples=resamples, seed=seed, level=level, method=method, fragile=fragile,
-                            allow_partial=allow_partial, blank=blank, ignore_columns=ignore_column, changes=assignments,
-                            quiet=quiet)
-    text = to_json(report) if fmt == "json" else to_text(report, markdown=fmt == "markdown")
-    _write(text, output)
-    for w in report.warnings:
-        click.echo(f"warning: {w}", err=True)
+    inputs, rating = input_kwargs(options), rating_kwargs(options)
+    out = choose(fmt, output, CONFIDENCE_FORMATS, inputs=[cases, rating.get("judgements")], force=force)
+    report = api.confidence(cases, rules, changes=changes, resamples=resamples, seed=seed, level=level,
+                            method=method, fragile=fragile, quiet=quiet, **inputs, **rating)
+    out.write({"table": lambda: to_text(report), "markdown": lambda: to_text(report, markdown=True),
+               "json": lambda: to_json(report)})
+    echo_messages(report.warnings)
+    if audit:
+        echo_audit(report.inputs)
 
 
 @click.command("sweep")
-@click.argument("corpus", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("corpus", nargs=-1, required=True, type=ANY_PATH)
 @click.option("--vary", "vary", multiple=True, required=True, metavar="PATH",
               help="Rulebook value to vary, e.g. 'key_question_bands.rows[kq-good].min'. Repeat to move several "
                    "values together (they all take the same value).")
@@ -81,23 +65,20 @@ def confidence_command(cases, judgements, rules, unit, assignments, resamples, s
 @click.option("--to", "stop", metavar="B", help="Last value (inclusive, when a whole number of steps away).")
 @click.option("--step", metavar="S", help="Step (positive).")
 @click.option("--values", "value_list", metavar="V1,V2,...", help="Explicit values instead of --from/--to/--step.")
-@click.option("--judgements", "-j", type=_path, help="CSV of judgement ratings with a unit column (standard,rating,unit).")
-@click.option("--rules", "-r", default=None, metavar="RULEBOOK", help="Rulebook file or shipped rulebook id.")
-@click.option("--set", "assignments", multiple=True, metavar="PATH=VALUE",
-              help="What-if: change a rulebook value first, e.g. policies.minimum_applicable.value=5 (repeatable).")
-@click.option("--format", "-f", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
-@click.option("--chart", type=_path, help="Also draw the curves to this .png or .svg file.")
+@click.option("--judgements", "-j", type=PATH, help="One more judgements file, with a unit column (standard,rating,unit).")
+@rules_option(default="probation-pdu-2021")
 @click.option("--allow-partial", is_flag=True, help="Rate the overall, labelled PARTIAL, when judgements are missing.")
-@click.option("--blank", type=click.Choice(["error", "not-applicable"]), default="error", show_default=True)
-@click.option("--output", "-o", type=_path, help="Write here instead of stdout.")
+@click.option("--chart", type=click.Path(dir_okay=False, path_type=Path), help="Also draw the curves to this .png or .svg file.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def sweep_command(corpus, vary, start, stop, step, value_list, judgements, rules, assignments, fmt, chart,
-                  allow_partial, blank, output, quiet):
-    """Vary one rulebook value across a corpus of case files and count, per value, the units
-    with each overall and standard rating (and the key-question ratings).
+@input_options()
+@output_options(SWEEP_FORMATS)
+def sweep_command(corpus, vary, start, stop, step, value_list, judgements, rules, changes, allow_partial, chart, quiet,
+                  fmt, output, force, audit, **options):
+    """Vary one rulebook value across a corpus and count, per value, the units with each overall
+    and standard rating (and the key-question ratings).
 
-    CORPUS is one or more case files, tally files, judgement files or folders of them (as read by
-    the corpus reader); a file may hold several units (a unit column).
+    CORPUS is one or more case files, tally files, judgement files, workbooks or folders of them
+    (as `rate diff` reads them); a file may hold several units (a unit column).
     """
     from .. import api
     from ..model.errors import InputError
@@ -118,12 +99,14 @@ def sweep_command(corpus, vary, start, stop, step, value_list, judgements, rules
         raise InputError(f"missing {', '.join(missing)}: give --from A --to B --step S (or --values)")
     if chart is not None and chart.suffix.lower() not in (".png", ".svg"):
         raise InputError(f"--chart {chart}: give a file name ending in .png or .svg")
-    report = api.sweep(list(corpus), rules or api.DEFAULT_RULEBOOK, vary=list(vary), values=values,
-                       judgements=judgements, allow_partial=allow_partial, blank=blank, changes=assignments, quiet=quiet)
-    text = {"csv": to_csv, "json": to_json}.get(fmt, to_text)(report)
-    _write(text, output)
+    out = choose(fmt, output, SWEEP_FORMATS, inputs=[*corpus, judgements], force=force)
+    report = api.sweep(list(corpus), rules, vary=list(vary), values=values, judgements=judgements,
+                       allow_partial=allow_partial, changes=changes, quiet=quiet, **input_kwargs(options))
+    out.write({"table": lambda: to_text(report), "markdown": lambda: to_text(report, markdown=True),
+               "csv": lambda: to_csv(report), "json": lambda: to_json(report)})
     if chart is not None:
         draw(report, chart)
         click.echo(f"chart written to {chart}", err=True)
-    for w in report.warnings:
-        click.echo(f"warning: {w}", err=True)
+    echo_messages(report.warnings)
+    if audit:
+        echo_audit(report.inputs)

@@ -1,55 +1,106 @@
-"""`rate diff` and `rate test`: compare rulebooks over a corpus, and replay scenario tests.
-
-Registered on the `rate` group by `register(main)`. The modules doing the work are imported
-inside the commands, so other commands do not pay for them.
-
-Exit codes: 0 ok; 1 `rate diff --fail-on-change` found a change, or a scenario failed; 2 bad
-input, a malformed rulebook or scenario file, or bad usage.
-"""
+"""The methodology team's commands: `rate frameworks`, `rate check-rules`, `rate diff`, `rate test`."""
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
-FORMATS = ["table", "json", "markdown"]
+from .options import ANY_PATH, input_kwargs, input_options, output_options
+from .output import EXIT_DIFFERENCE, EXIT_OK, choose, echo_audit, echo_messages
+
+TEXT_FORMATS = ["table", "markdown", "json"]
 
 
 def register(main: click.Group) -> None:
-    main.add_command(diff_command)
-    main.add_command(test_command)
+    for command in (frameworks_command, check_rules_command, diff_command, test_command):
+        main.add_command(command)
 
 
-def _emit(text: str, output: Path | None) -> None:
-    if output:
-        from ..io.files import write_text
+@click.command("frameworks")
+@click.argument("rulebooks", nargs=-1, metavar="[RULEBOOK]...")
+@output_options(["table", "json"])
+def frameworks_command(rulebooks, fmt, output, force):
+    """List the installed rulebooks (inspection frameworks), or the RULEBOOK ids / files given.
 
-        write_text(output, text)
-    else:
-        click.echo(text, nl=False)
+    For each: id, version, title, effective dates, number of standards and of scored
+    standards, the numbers of scored standards that have their own overall band rows, the
+    rulebook it extends, and how many of its rules are confirmed / recalled / uncertain.
+    """
+    import json
+
+    from .. import api
+    from ..render.frameworks import to_table
+
+    out = choose(fmt, output, ["table", "json"], inputs=rulebooks, force=force)
+    infos = api.frameworks(rulebooks or None)
+    out.write({"json": lambda: json.dumps([i.to_dict() for i in infos], indent=2, ensure_ascii=False) + "\n",
+               "table": lambda: to_table(infos) + "\n"})
+
+
+@click.command("check-rules")
+@click.argument("rulebook", metavar="RULEBOOK")
+@click.option("--set", "changes", multiple=True, metavar="PATH=VALUE",
+              help="What-if: check the rulebook with a value changed, e.g. key_question_bands.rows[kq-good].min=70 "
+                   "(repeatable).")
+@click.option("--max-sample", type=click.IntRange(1, 1000), default=150, show_default=True,
+              help="Decide every (sufficient, applicable) pair with up to this many applicable cases through the "
+                   "compiled rulebook.")
+@click.option("--properties", is_flag=True,
+              help="Also run hypothesis property checks: monotonicity, permutation and not-applicable invariance.")
+@click.option("--examples", type=click.IntRange(1, 10_000), default=None,
+              help="Examples per property (with --properties; default 100).")
+@click.option("--seed", type=int, default=None,
+              help="hypothesis seed (with --properties; default 0): the same seed gives the same examples.")
+@output_options(["table", "json"])
+def check_rules_command(rulebook, changes, max_sample, properties, examples, seed, fmt, output, force):
+    """Check a rulebook (file or shipped id): gaps, overlaps, hit policies, shadowed rows,
+    monotonicity, overall bands for every number of scored standards, provenance grades.
+
+    Exit 0 when clean (warnings allowed), 1 when it finds errors (or a property fails), 2 on
+    bad input. A rulebook file that exists but does not load is a check error (exit 1).
+    """
+    from ..render.check import format_report
+    from ..toolkit.check import check_rulebook
+
+    if not properties and (examples is not None or seed is not None):
+        given = " and ".join(name for name, v in (("--examples", examples), ("--seed", seed)) if v is not None)
+        raise click.UsageError(f"{given} only appl{'y' if ' and ' in given else 'ies'} with --properties")
+    out = choose(fmt, output, ["table", "json"], inputs=[rulebook], force=force)
+    report = check_rulebook(rulebook, max_sample, changes)
+    props = None
+    if properties:
+        from ..toolkit.properties import DEFAULT_EXAMPLES, DEFAULT_SEED, PropertiesReport, check_properties
+
+        examples = examples or DEFAULT_EXAMPLES
+        seed = DEFAULT_SEED if seed is None else seed
+        if report.rulebook is not None and report.can_rate:
+            props = check_properties(report.rulebook, examples, seed)
+        else:
+            props = PropertiesReport(report.rulebook_id or rulebook, examples, seed,
+                                     skipped="the rulebook cannot rate every input (see the errors above)")
+    out.write({f: (lambda f=f: format_report(report, f, props)) for f in ("table", "json")})
+    sys.exit(EXIT_OK if report.ok and (props is None or props.ok) else EXIT_DIFFERENCE)
 
 
 @click.command("diff")
-@click.argument("corpus", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("corpus", nargs=-1, required=True, type=ANY_PATH)
 @click.option("--base", "-b", required=True, metavar="RULEBOOK", help="The rulebook in force: a file or shipped id.")
 @click.option("--candidate", "-c", default=None, metavar="RULEBOOK",
               help="The proposed rulebook (default: the base, changed by --set).")
-@click.option("--set", "assignments", multiple=True, metavar="PATH=VALUE",
+@click.option("--set", "changes", multiple=True, metavar="PATH=VALUE",
               help="Change a value of the CANDIDATE rulebook, e.g. key_question_bands.rows[kq-good].min=70 (repeatable).")
-@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option("--fail-on-change", is_flag=True, help="Exit 1 if any overall, standard or key-question rating changes (for CI).")
 @click.option("--allow-partial", is_flag=True,
               help="Give overall ratings, labelled partial, to units with judgement standards missing.")
-@click.option("--blank", type=click.Choice(["error", "not-applicable"]), default="error", show_default=True,
-              help="What a blank answer cell in a case file means.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
-def diff_command(corpus, base, candidate, assignments, fmt, fail_on_change, allow_partial, blank, output):
+@input_options()
+@output_options(TEXT_FORMATS)
+def diff_command(corpus, base, candidate, changes, fail_on_change, allow_partial, fmt, output, force, audit, **options):
     """Rate every unit of a corpus under two rulebooks and report what changes.
 
-    CORPUS: case files, tally files and judgement files, or folders of them (every *.csv
-    below). A judgement file pairs with units through its 'unit' column, or, without one,
-    by name: X-judgements.csv gives the judgements of the single unit in X.csv beside it.
+    CORPUS: case files, tally files, judgement files and workbooks, or folders of them (every
+    .csv and .xlsx below). A judgement file pairs with units through its 'unit' column, or,
+    without one, by name: X-judgements.csv gives the judgements of the single unit in X.csv
+    beside it; a workbook's Judgements sheet those of its Cases sheet.
 
     Lists each unit whose overall, standard or key-question rating changes, with the rule
     that decided it under each rulebook, a transition matrix of overall ratings, and a
@@ -58,30 +109,28 @@ def diff_command(corpus, base, candidate, assignments, fmt, fail_on_change, allo
     from .. import api
     from ..model.errors import InputError
     from ..render.diff import to_json, to_text
-    from ..toolkit.diff import diff_corpus
 
-    if candidate is None and not assignments:
+    if candidate is None and not changes:
         raise InputError("nothing to compare: give --candidate RULEBOOK, or --set PATH=VALUE to change the base")
-    base_loaded = api.load_rulebook(base)
-    cand_loaded = api.load_rulebook(candidate if candidate is not None else base_loaded, changes=assignments)
-    report = diff_corpus(corpus, base_loaded, cand_loaded, allow_partial=allow_partial, blank=blank,
-                         candidate_overrides=assignments)
-    _emit(to_json(report) if fmt == "json" else to_text(report, markdown=fmt == "markdown"), output)
-    if fmt == "json" or output:
-        for w in report.warnings:
-            click.echo(f"warning: {w}", err=True)
-    if fail_on_change and report.changed:
-        sys.exit(1)
+    out = choose(fmt, output, TEXT_FORMATS, inputs=corpus, force=force)
+    report = api.diff_rulebooks(list(corpus), base, candidate, changes=changes, allow_partial=allow_partial,
+                                **input_kwargs(options))
+    out.write({"table": lambda: to_text(report), "markdown": lambda: to_text(report, markdown=True),
+               "json": lambda: to_json(report)})
+    if out.to_file or out.fmt == "json":
+        echo_messages(report.warnings)
+    if audit:
+        echo_audit(report.inputs)
+    sys.exit(EXIT_DIFFERENCE if fail_on_change and report.changed else EXIT_OK)
 
 
 @click.command("test")
 @click.argument("rulebook", metavar="RULEBOOK")
-@click.argument("scenarios", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--set", "assignments", multiple=True, metavar="PATH=VALUE",
+@click.argument("scenarios", nargs=-1, type=ANY_PATH)
+@click.option("--set", "changes", multiple=True, metavar="PATH=VALUE",
               help="Change a value of the rulebook before replaying (repeatable).")
-@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
-def test_command(rulebook, scenarios, assignments, fmt, output):
+@output_options(TEXT_FORMATS)
+def test_command(rulebook, scenarios, changes, fmt, output, force):
     """Replay scenario tests against a rulebook: expected vs actual, with the rules' explanations.
 
     SCENARIOS: scenario files or folders of them (*.yaml); default: the rulebook's shipped
@@ -90,10 +139,9 @@ def test_command(rulebook, scenarios, assignments, fmt, output):
     """
     from .. import api
     from ..render.scenarios import to_json, to_text
-    from ..toolkit.scenarios import run_scenario_paths
 
-    loaded = api.load_rulebook(rulebook, changes=assignments)
-    report = run_scenario_paths(list(scenarios), loaded, overrides=assignments)
-    _emit(to_json(report) if fmt == "json" else to_text(report, markdown=fmt == "markdown"), output)
-    if not report.ok:
-        sys.exit(1)
+    out = choose(fmt, output, TEXT_FORMATS, inputs=[rulebook, *scenarios], force=force)
+    report = api.run_scenarios(rulebook, list(scenarios) or None, changes=changes)
+    out.write({"table": lambda: to_text(report), "markdown": lambda: to_text(report, markdown=True),
+               "json": lambda: to_json(report)})
+    sys.exit(EXIT_OK if report.ok else EXIT_DIFFERENCE)

@@ -187,7 +187,7 @@ def _chunk_answers(table: TextTable, kq_columns: list[str], has_unit: bool, blan
         bad = np.flatnonzero(np.isnan(mapped))
         for i in bad[:MAX_PROBLEMS]:
             value = cells[column].iat[i]
-            message = ("blank answer (use --blank not-applicable to read blanks as not applicable)" if value == ""
+            message = (_blank_message(table) if value == ""
                        else f"unknown answer {shown(value)}; accepted: {ACCEPTED}")
             problems.append(Problem(message, table.where(i, column)))
             if len(problems) > MAX_PROBLEMS:
@@ -252,3 +252,11 @@ def _no_answer_warnings(src: str, answers: pd.DataFrame, rows: np.ndarray, audit
     more = f" and {n - 5} more" if n > 5 else ""
     return [f"{src}: {n} case(s) answer n/a to every key question: {listed}{more}; they change no rating "
             "(check they are not blank or misaligned rows)"]
+
+
+def _blank_message(table: TextTable) -> str:
+    if table.from_frame:
+        return ("blank answer (NaN); pandas reads 'N/A', 'NA' and empty cells as missing by default: read the CSV "
+                "with pd.read_csv(..., keep_default_na=False), or pass blank='not-applicable' to read blanks as not "
+                "applicable")
+    return "blank answer (use --blank not-applicable to read blanks as not applicable)"

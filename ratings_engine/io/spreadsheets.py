@@ -62,7 +62,13 @@ def _set(cell, value: Any) -> None:
 
 
 def write_xlsx(path: str | Path, sheets: Sequence[Sheet], *, created: dt.datetime | None = None) -> None:
-    """Write sheets to an .xlsx workbook, escaping formula-like text (see the module docstring)."""
+    """Write sheets to an .xlsx workbook (atomically), escaping formula-like text (see the module docstring)."""
+    with atomic_output(path, binary=True) as handle:
+        handle.write(xlsx_bytes(sheets, created=created))
+
+
+def xlsx_bytes(sheets: Sequence[Sheet], *, created: dt.datetime | None = None) -> bytes:
+    """The bytes of an .xlsx workbook of these sheets, formula-like text escaped."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -95,8 +101,9 @@ def write_xlsx(path: str | Path, sheets: Sequence[Sheet], *, created: dt.datetim
     if created is not None:
         book.properties.created = created
         book.properties.modified = created
-    with atomic_output(path, binary=True) as handle:
-        book.save(handle)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
 
 def write_csv(path: str | Path, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

@@ -63,9 +63,16 @@ class TextTable:
     rows_read: int
     blank_rows: tuple[int, ...] = ()
     sheet: str | None = None  # the worksheet read, for spreadsheet inputs
+    labels: tuple | None = None  # a DataFrame's index labels, by file-style row number
+
+    @property
+    def from_frame(self) -> bool:
+        return self.labels is not None
 
     def where(self, i: int, column: str | None = None) -> Location:
-        return Location(file=self.source, sheet=self.sheet, row=self.rows[i], column=column)
+        row = self.rows[i]
+        label = self.labels[row - 2] if self.labels is not None else None
+        return Location(file=self.source, sheet=self.sheet, row=row, column=column, label=label)
 
 
 
@@ -167,7 +174,13 @@ def table_from_frame(frame: pd.DataFrame, source: str, what: str) -> TextTable:
     body = frame.astype(object).where(~frame.isna(), "").astype(str)
     body.columns = header.columns
     grid = pd.concat([header, body], ignore_index=True)
-    return TableReader(source, what, lambda: iter([grid]), kind="frame").read_all()
+    table = TableReader(source, what, lambda: iter([grid]), kind="frame").read_all()
+    return replace(table, labels=tuple(_plain(label) for label in frame.index))
+
+
+def _plain(label):
+    """An index label as plain Python (numpy integers print as np.int64(3) otherwise)."""
+    return label.item() if hasattr(label, "item") else label
 
 
 @contextmanager

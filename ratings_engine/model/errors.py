@@ -18,6 +18,8 @@ class Location:
     column: str | None = None
     line: int | None = None
     key_path: str | None = None
+    label: object = None  # a DataFrame's index label, instead of a file row
+
 
     def __str__(self) -> str:
         parts = []
@@ -27,7 +29,9 @@ class Location:
             parts.append(f"sheet {self.sheet!r}")
         if self.line is not None:
             parts.append(f"line {self.line}")
-        if self.row is not None:
+        if self.label is not None:
+            parts.append(f"index label {self.label!r}")
+        elif self.row is not None:
             parts.append(f"row {self.row}")
         if self.column is not None:
             parts.append(f"column {self.column!r}")

@@ -28,6 +28,19 @@ BlankPolicy = Literal["error", "not-applicable"]
 
 
 @dataclass(frozen=True)
+class ReadOptions:
+    """How input files are read (the CLI's shared input options): CSV encoding and delimiter, the
+    worksheets of workbooks, what a blank answer means, columns skipped on purpose."""
+
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    judgements_sheet: str | None = None
+    blank: BlankPolicy = "error"
+    ignore_columns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class CaseEvidence:
     """Validated case answers for one or more units.
 

@@ -78,6 +78,8 @@ def to_table(report: RatingReport, domains: dict[str, str], *, explain: bool = F
         if explain:
             out.extend(explanation_lines(u, markdown))
     out.append(f"Rulebook: {report.rulebook.id} version {report.rulebook.version} (sha256 {report.rulebook.sha256[:12]})")
+    for n in report.notes:
+        out.append(f"{'**Note:**' if markdown else 'Note:'} {n}")
     for w in report.warnings:
         out.append(f"{'**Warning:**' if markdown else 'WARNING:'} {w}")
     return "\n".join(out).rstrip() + "\n"

@@ -30,8 +30,9 @@ from ..io.evidence import load_cases, load_judgements
 from ..io.progress import Progress
 from ..io.rulebooks import load_rulebook
 from ..model.errors import InputError
-from ..model.evidence import Judgements
+from ..model.evidence import ReadOptions
 from ..model.rulebook import DEFAULT_RULEBOOK, Rulebook
+from ..rating.report import input_record, judgement_audit
 
 DEFAULT_SEED = 2021
 DEFAULT_RESAMPLES = 1000
@@ -208,11 +209,13 @@ class ConfidenceReport:
     fragile: float
     source: str
     warnings: list[str] = field(default_factory=list)
+    inputs_notes: list[str] = field(default_factory=list)  # e.g. which judgements file was found by name
+    inputs: tuple[dict, ...] = ()  # per input file: kind, file, sheet, sha256, audit
 
     @property
     def notes(self) -> list[str]:
         method = "Wilson score" if self.method == "wilson" else "exact (Clopper-Pearson)"
-        return [
+        return list(self.inputs_notes) + [
             f"Intervals: {method} {self.level:.0%} intervals for each key question's percentage.",
             f"Probabilities: {self.resamples} bootstrap resamples of each unit's cases (seed {self.seed}); a resample "
             "draws as many cases as the unit has, with replacement, keeping each case's answers together.",
@@ -336,8 +339,8 @@ def _distribution(row: np.ndarray, total: int) -> Distribution:
 
 def confidence(cases, rules=DEFAULT_RULEBOOK, *, judgements=None, unit: str | None = None,
                resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED, level: float = 0.95,
-               method: str = "wilson", fragile: float = 0.8, allow_partial: bool = False, blank: str = "error",
-               ignore_columns: Sequence[str] = (), changes: Sequence[str] = (), quiet: bool = True) -> ConfidenceReport:
+               method: str = "wilson", fragile: float = 0.8, allow_partial: bool = False,
+               options: ReadOptions = ReadOptions(), changes: Sequence[str] = (), quiet: bool = True) -> ConfidenceReport:
     """Intervals and bootstrap rating probabilities for every unit of a case file or DataFrame.
 
     `changes`: `PATH=VALUE` what-ifs applied to the rulebook first (as `rate pdu --set`)."""
@@ -345,12 +348,15 @@ def confidence(cases, rules=DEFAULT_RULEBOOK, *, judgements=None, unit: str | No
     check_options(resamples, seed, level, fragile, method)
     loaded = load_rulebook(rules, changes=changes)
     rb = loaded.rulebook
-    evidence = load_cases(cases, rb, unit=unit, blank=blank, ignore_columns=ignore_columns)
-    given = load_judgements(judgements, rb)
+    evidence = load_cases(cases, rb, unit=unit, blank=options.blank, ignore_columns=options.ignore_columns,
+                          sheet=options.sheet, encoding=options.encoding, delimiter=options.delimiter)
+    given = load_judgements(judgements, rb, sheet=options.judgements_sheet, encoding=options.encoding,
+                            delimiter=options.delimiter)
     layout = Layout(rb)
     matrices = case_matrices(evidence, rb, layout)
     units = [m.unit for m in matrices]
-    warnings = check_judgement_units(given, units)
+    warnings: list[str] = []
+    judged_audit = judgement_audit(given, units, warnings) if given is not None else None
     judged = judgement_codes(rb, given, units, layout)
     compiled = compile_rulebook(rb)
 
@@ -384,17 +390,8 @@ def confidence(cases, rules=DEFAULT_RULEBOOK, *, judgements=None, unit: str | No
             missing = [sid for sid, c in zip(layout.judgement_ids, judged[u]) if c == MISSING]
             warnings.append(f"unit {m.unit!r}: no overall rating, judgement standard(s) {', '.join(missing)} missing "
                             "(give --judgements, or --allow-partial)")
+    inputs = [input_record("cases", evidence.source, evidence.sha256, evidence.audit)]
+    if given is not None:
+        inputs.append(input_record("judgements", given.source, given.sha256, judged_audit))
     return ConfidenceReport(rb, str(loaded.path) if loaded.path else None, out, resamples, seed, level, method,
-                            fragile, evidence.source, warnings)
-
-
-def check_judgement_units(judgements: Judgements | None, units: list[str]) -> list[str]:
-    """As `rate pdu`: with several units every judgement row must name its unit."""
-    if judgements is None:
-        return []
-    unnamed = [j for j in judgements.items if j.unit is None]
-    if unnamed and len(units) > 1:
-        raise InputError(f"{judgements.source}: the cases have {len(units)} units, so the judgements file needs a "
-                         "'unit' column saying which unit each rating is for")
-    unused = sorted({j.unit for j in judgements.items if j.unit is not None and j.unit not in units})
-    return [f"{judgements.source}: judgements for unit {u!r} not used (no cases for it)" for u in unused]
+                            fragile, evidence.source, warnings, inputs=tuple(inputs))

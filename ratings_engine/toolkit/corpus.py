@@ -33,15 +33,15 @@ import pandas as pd
 
 from ..io.cases import cases_from_table
 from ..io.judgements import judgements_from_table
-from ..io.tables import TextTable, read_table
+from ..io.tables import SPREADSHEET_SUFFIXES, TextTable, read_table, sheet_locations
 from ..io.tallies import is_tally_header, tallies_from_table
 from ..model.audit import Audit
 from ..model.errors import InputError, Location, Problem
-from ..model.evidence import TALLY_COLUMNS, BlankPolicy, Judgement, Judgements
+from ..model.evidence import TALLY_COLUMNS, BlankPolicy, Judgement, Judgements, ReadOptions
 from ..model.results import RatingReport
 from ..model.rulebook import LoadedRulebook, Rulebook
 from ..rating.rate import rate_tallies
-from ..rating.report import rating_warnings, stamp
+from ..rating.report import input_record, rating_warnings, stamp
 from ..rating.tally import evidence_tallies
 
 JUDGEMENT_SUFFIX = "-judgements"
@@ -59,8 +59,12 @@ class Corpus:
     warnings: tuple[str, ...] = ()
 
 
+CORPUS_SUFFIXES = (".csv", ".xlsx")
+
+
 def corpus_files(paths: Iterable[str | Path]) -> list[Path]:
-    """The CSV files named by `paths` (files, or folders searched recursively), each once."""
+    """The files named by `paths` (files, `-` for a CSV on standard input, or folders searched
+    recursively for .csv and .xlsx files), each once."""
     out: list[Path] = []
     seen: set[Path] = set()
     paths = list(paths)
@@ -68,17 +72,19 @@ def corpus_files(paths: Iterable[str | Path]) -> list[Path]:
         raise InputError("no corpus given: name case files, tally files, judgement files or folders of them")
     for given in paths:
         path = Path(given)
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*.csv")
-                           if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts))
+        if str(given) == "-":
+            found = [path]
+        elif path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.suffix.lower() in CORPUS_SUFFIXES and p.is_file()
+                           and not any(part.startswith((".", "~$")) for part in p.relative_to(path).parts))
             if not found:
-                raise InputError(f"{path}: folder holds no .csv files")
+                raise InputError(f"{path}: folder holds no .csv or .xlsx files")
         elif path.is_file():
             found = [path]
         else:
             raise InputError(f"{path}: no such file or folder")
         for p in found:
-            key = p.resolve()
+            key = p if str(p) == "-" else p.resolve()
             if key not in seen:
                 seen.add(key)
                 out.append(p)
@@ -99,20 +105,40 @@ def kind_of(table: TextTable) -> str:
         "column, a judgement file 'standard' and 'rating' columns", Location(file=table.source, row=1)))
 
 
-def load_corpus(paths: Iterable[str | Path], rulebook: Rulebook, *, blank: BlankPolicy = "error") -> Corpus:
-    """Read, classify and validate every file of a corpus against `rulebook`, and pair judgements."""
+def load_corpus(paths: Iterable[str | Path], rulebook: Rulebook, *, blank: BlankPolicy | None = None,
+                options: ReadOptions = ReadOptions()) -> Corpus:
+    """Read, classify and validate every file of a corpus against `rulebook`, and pair judgements.
+
+    A workbook contributes its evidence sheet (`options.sheet`, or the sheet named Cases or
+    Tallies) and, when it has one, its Judgements sheet (paired with the workbook's unit).
+    """
+    if blank is not None:
+        options = dataclasses.replace(options, blank=blank)
     files = corpus_files(paths)
     evidence = []  # (path, CaseEvidence | TallyEvidence)
-    judgement_files = []  # (path, Judgements)
+    judgement_files = []  # (path, Judgements, the evidence file it pairs with by position, or None)
     for path in files:
-        table = read_table(path, "corpus")
-        kind = kind_of(table)
-        if kind == "cases":
-            evidence.append((path, cases_from_table(table, rulebook, None, path.stem, blank, ())))
-        elif kind == "tallies":
-            evidence.append((path, tallies_from_table(table, rulebook, default_unit=path.stem)))
-        else:
-            judgement_files.append((path, judgements_from_table(table, rulebook)))
+        workbook = path.suffix.lower() in SPREADSHEET_SUFFIXES
+        table = read_table(path, "corpus", options.sheet if workbook else None,
+                           encoding=None if workbook else options.encoding,
+                           delimiter=None if workbook else options.delimiter)
+        with sheet_locations(table):
+            kind = kind_of(table)
+            unit_name = "standard input" if str(path) == "-" else path.stem
+            if kind == "cases":
+                evidence.append((path, cases_from_table(table, rulebook, None, unit_name, options.blank,
+                                                        options.ignore_columns)))
+            elif kind == "tallies":
+                evidence.append((path, tallies_from_table(table, rulebook, default_unit=unit_name,
+                                                          ignore_columns=options.ignore_columns)))
+            else:
+                judgement_files.append((path, judgements_from_table(table, rulebook), None))
+        if workbook and kind != "judgements":
+            sheet = options.judgements_sheet or _judgements_sheet(path)
+            if sheet is not None:
+                jtable = read_table(path, "judgements", sheet)
+                with sheet_locations(jtable):
+                    judgement_files.append((path, judgements_from_table(jtable, rulebook), path))
     if not evidence:
         raise InputError("the corpus has no case or tally files (only judgements): "
                          + ", ".join(str(p) for p, _ in judgement_files))
@@ -135,26 +161,25 @@ def load_corpus(paths: Iterable[str | Path], rulebook: Rulebook, *, blank: Blank
     items, audits = _pair_judgements(judgement_files, units_of_file, unit_files, warnings)
     tallies = pd.concat([evidence_tallies(ev) for _, ev in evidence],
                         ignore_index=True)[TALLY_COLUMNS]
-    inputs = [{"kind": "tallies" if hasattr(ev, "tallies") else "cases", "file": ev.source, "sha256": ev.sha256,
-               "audit": ev.audit.to_dict()} for _, ev in evidence]
-    inputs += [{"kind": "judgements", "file": j.source, "sha256": j.sha256, "audit": audits[j.source].to_dict()}
-               for _, j in judgement_files]
+    inputs = [input_record("tallies" if hasattr(ev, "tallies") else "cases", ev.source, ev.sha256, ev.audit)
+              for _, ev in evidence]
+    inputs += [input_record("judgements", j.source, j.sha256, audits[id(j)]) for _, j, _ in judgement_files]
     merged = Judgements(tuple(items), "corpus judgements", None, Audit("corpus judgements")) if judgement_files else None
     return Corpus(tallies, merged, tuple(unit_files), unit_files, tuple(inputs), tuple(warnings))
 
 
 def _pair_judgements(judgement_files, units_of_file: dict[Path, list[str]], unit_files: dict[str, str],
-                     warnings: list[str]) -> tuple[list[Judgement], dict[str, Audit]]:
+                     warnings: list[str]) -> tuple[list[Judgement], dict[int, Audit]]:
     problems: list[Problem] = []
     items: list[Judgement] = []
-    audits: dict[str, Audit] = {}
+    audits: dict[int, Audit] = {}
     first: dict[tuple[str, str], Judgement] = {}
-    for path, judgements in judgement_files:
+    for path, judgements, partner in judgement_files:
         audit = judgements.audit
-        audits[judgements.source] = audit
+        audits[id(judgements)] = audit
         paired_unit = None
         if any(j.unit is None for j in judgements.items):
-            paired_unit = _paired_unit(path, units_of_file, problems)
+            paired_unit = _paired_unit(path, units_of_file, problems, partner)
             if paired_unit is None:
                 continue
         used = 0
@@ -184,14 +209,16 @@ def _pair_judgements(judgement_files, units_of_file: dict[Path, list[str]], unit
     return items, audits
 
 
-def _paired_unit(path: Path, units_of_file: dict[Path, list[str]], problems: list[Problem]) -> str | None:
+def _paired_unit(path: Path, units_of_file: dict[Path, list[str]], problems: list[Problem],
+                 partner: Path | None = None) -> str | None:
     where = Location(file=str(path), row=1)
-    if not path.stem.endswith(JUDGEMENT_SUFFIX):
+    if partner is None and not path.stem.endswith(JUDGEMENT_SUFFIX):
         problems.append(Problem(
             f"judgement file without a 'unit' column: either add a 'unit' column, or name it "
             f"<evidence file>{JUDGEMENT_SUFFIX}.csv beside the case or tally file of its unit", where))
         return None
-    partner = path.with_name(path.stem[: -len(JUDGEMENT_SUFFIX)] + path.suffix)
+    if partner is None:
+        partner = path.with_name(path.stem[: -len(JUDGEMENT_SUFFIX)] + path.suffix)
     units = units_of_file.get(partner.resolve())
     if units is None:
         problems.append(Problem(f"judgement file without a 'unit' column pairs with {partner}, which is not a case "
@@ -213,6 +240,14 @@ def rate_corpus(corpus: Corpus, loaded: LoadedRulebook, *, allow_partial: bool =
 
 
 def rate_paths(paths: Sequence[str | Path], loaded: LoadedRulebook, *, allow_partial: bool = False,
-               blank: BlankPolicy = "error"):
+               options: ReadOptions = ReadOptions()):
     """Load a corpus against `loaded` and rate it."""
-    return rate_corpus(load_corpus(paths, loaded.rulebook, blank=blank), loaded, allow_partial=allow_partial)
+    return rate_corpus(load_corpus(paths, loaded.rulebook, options=options), loaded, allow_partial=allow_partial)
+
+
+def _judgements_sheet(path: Path) -> str | None:
+    """The visible sheet of a corpus workbook named Judgements (any case), if any."""
+    from ..io.xlsx_files import sheet_names
+
+    return next((n for n, state in sheet_names(path) if state == "visible"
+                 and n.strip().casefold() in ("judgements", "judgments")), None)

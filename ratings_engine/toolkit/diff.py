@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..model.errors import InputError
-from ..model.evidence import BlankPolicy
+from ..model.evidence import ReadOptions
 from ..model.results import KeyQuestionResult, RatingReport, RulebookStamp, StandardResult, UnitResult
 from ..model.rulebook import LoadedRulebook
 from .corpus import load_corpus, rate_corpus
@@ -151,12 +151,12 @@ def diff_reports(base: RatingReport, candidate: RatingReport, *, ratings: Sequen
 
 
 def diff_corpus(paths: Sequence[str | Path], base: LoadedRulebook, candidate: LoadedRulebook, *,
-                allow_partial: bool = False, blank: BlankPolicy = "error", base_overrides: Sequence[str] = (),
+                allow_partial: bool = False, options: ReadOptions = ReadOptions(), base_overrides: Sequence[str] = (),
                 candidate_overrides: Sequence[str] = ()) -> DiffReport:
     """Rate every unit of a corpus under both rulebooks and compare (overrides already applied; listed for the record)."""
     reports = []
     for loaded in (base, candidate):
-        corpus = load_corpus(paths, loaded.rulebook, blank=blank)
+        corpus = load_corpus(paths, loaded.rulebook, options=options)
         reports.append(rate_corpus(corpus, loaded, allow_partial=allow_partial))
     scale = list(base.rulebook.ratings) + [r for r in candidate.rulebook.ratings if r not in base.rulebook.ratings]
     return diff_reports(reports[0], reports[1], ratings=scale, base_overrides=base_overrides,

@@ -24,6 +24,7 @@ from ..engine.decide import DecisionTableError, compile_rulebook
 from ..io.progress import Progress
 from ..io.rulebooks import load_rulebook, with_changes
 from ..model.errors import InputError, RulebookError
+from ..model.evidence import ReadOptions
 from ..model.rulebook import DEFAULT_RULEBOOK, Rulebook
 from .corpus import load_corpus
 
@@ -64,6 +65,7 @@ class SweepReport:
     #: per value: {"overall": {label: n}, "standards": {id: {label: n}}, "key_questions": {label: n}}
     results: list[dict]
     warnings: list[str]
+    inputs: tuple[dict, ...] = ()  # per input file: kind, file, sheet, sha256, audit
 
     def scale(self) -> list[str]:
         return list(reversed(self.rulebook.ratings))
@@ -103,7 +105,7 @@ class SweepReport:
 
 
 def sweep(corpus: Sequence[str | Path], rules=DEFAULT_RULEBOOK, *, vary: Sequence[str], values: Sequence[str],
-          judgements: str | Path | None = None, allow_partial: bool = False, blank: str = "error",
+          judgements: str | Path | None = None, allow_partial: bool = False, options: ReadOptions = ReadOptions(),
           changes: Sequence[str] = (), quiet: bool = True) -> SweepReport:
     """Count each overall, standard and key-question rating across the corpus, per value.
 
@@ -120,7 +122,7 @@ def sweep(corpus: Sequence[str | Path], rules=DEFAULT_RULEBOOK, *, vary: Sequenc
     base = loaded.rulebook
     layout = Layout(base)
     paths = [*corpus, *([judgements] if judgements is not None else [])]
-    loaded_corpus = load_corpus(paths, base, blank=blank)
+    loaded_corpus = load_corpus(paths, base, options=options)
     units = list(loaded_corpus.units)
     arrays = arrays_from_tallies(loaded_corpus.tallies, base, units, layout)
     given = loaded_corpus.judgements
@@ -162,7 +164,7 @@ def sweep(corpus: Sequence[str | Path], rules=DEFAULT_RULEBOOK, *, vary: Sequenc
     if refused:
         warnings.append(f"{refused} unit(s) have no overall rating because judgement standards are missing "
                         "(give --judgements with a unit column, or --allow-partial)")
-    return SweepReport(base, list(vary), list(values), units, sources, results, warnings)
+    return SweepReport(base, list(vary), list(values), units, sources, results, warnings, loaded_corpus.inputs)
 
 
 def _count(rb: Rulebook, layout: Layout, ratings) -> dict:

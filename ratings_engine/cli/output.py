@@ -1,0 +1,145 @@
+"""The output layer of every command: which format, where, written safely; messages; exit codes.
+
+* The format is `--format`, or else the `--output` file's extension (`EXTENSIONS`), or else the
+  command's default; a `--format` that contradicts a known extension is a usage error, and so is
+  a format the command cannot write.
+* Files are written atomically (`io.files`): an interrupted run never leaves a half-written file
+  under the user's name. The output may not be one of the run's own inputs, and a symbolic link
+  is not written through without `--force`.
+* Binary formats (xlsx, pdf) need `--output`.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Union
+
+import click
+
+#: Exit codes, one meaning each (README, "Exit codes").
+EXIT_OK = 0
+EXIT_DIFFERENCE = 1  # checked, and found a difference or a failure
+EXIT_BAD_INPUT = 2  # bad input or usage
+EXIT_INTERNAL = 3  # internal or rule-engine error
+EXIT_INCOMPLETE = 4  # rated, but an overall rating was refused (e.g. judgement standards missing)
+
+EXTENSIONS = {".txt": "table", ".text": "table", ".json": "json", ".md": "markdown", ".markdown": "markdown",
+              ".csv": "csv", ".xlsx": "xlsx", ".html": "html", ".htm": "html", ".pdf": "pdf"}
+BINARY = {"xlsx", "pdf"}
+
+Content = Union[str, bytes]
+
+
+class OutputError(click.UsageError):
+    """A usage problem with --format / --output (exit 2)."""
+
+
+@dataclass(frozen=True)
+class Output:
+    """Where and how one command writes its result."""
+
+    fmt: str
+    path: Path | None
+
+    @property
+    def to_file(self) -> bool:
+        return self.path is not None
+
+    @property
+    def machine_readable(self) -> bool:
+        return self.fmt in ("json", "csv", "xlsx")
+
+    def write(self, renderers: dict[str, Callable[[], Content]]) -> None:
+        """Render in this output's format and write it (stdout or the file, atomically)."""
+        content = renderers[self.fmt]()
+        if self.path is None:
+            if isinstance(content, bytes):
+                raise OutputError(f"--format {self.fmt} is a binary format: give --output FILE")
+            click.echo(content, nl=False)
+            return
+        from ..io.files import write_bytes, write_text
+
+        if isinstance(content, bytes):
+            write_bytes(self.path, content)
+        elif self.fmt == "csv":  # with a byte-order mark, so Excel reads it as UTF-8
+            write_text(self.path, content, encoding="utf-8-sig", newline="")
+        else:
+            write_text(self.path, content)
+
+
+def choose(fmt: str | None, path: Path | None, formats: Iterable[str], default: str = "table", *,
+           inputs: Iterable[Path | str | None] = (), force: bool = False) -> Output:
+    """The output of a command that can write `formats`, from its --format, --output and --force."""
+    formats = list(formats)
+    implied = EXTENSIONS.get(path.suffix.lower()) if path is not None else None
+    if fmt is not None and implied is not None and fmt != implied and not (fmt == "table" and implied == "table"):
+        raise OutputError(f"--format {fmt} contradicts --output {path} (a {path.suffix} file is {implied}): "
+                          "change one of them")
+    chosen = fmt or implied or default
+    if chosen not in formats:
+        raise OutputError(f"this command cannot write {chosen}"
+                          + (f" (from the extension of {path})" if fmt is None and implied else "")
+                          + f"; formats: {', '.join(formats)}")
+    if chosen in BINARY and path is None:
+        raise OutputError(f"--format {chosen} is a binary format: give --output FILE.{'xlsx' if chosen == 'xlsx' else chosen}")
+    if path is not None:
+        _check_target(path, inputs, force)
+    return Output(chosen, path)
+
+
+def _check_target(path: Path, inputs: Iterable[Path | str | None], force: bool) -> None:
+    if path.is_dir():
+        raise OutputError(f"--output {path} is a folder; give a file name")
+    if path.is_symlink() and not force:
+        raise OutputError(f"--output {path} is a symbolic link; refusing to write through it (use --force)")
+    target = path.resolve()
+    for given in inputs:
+        if given is None or str(given) == "-":
+            continue
+        try:
+            same = Path(given).resolve() == target
+        except OSError:
+            same = False
+        if same:
+            raise OutputError(f"--output {path} would overwrite an input of this run ({given}); choose another file")
+
+
+def echo_messages(warnings: Iterable[str] = (), notes: Iterable[str] = ()) -> None:
+    """Warnings and notes on stderr (for outputs that do not carry them: files, JSON, CSV)."""
+    for n in notes:
+        click.echo(f"note: {n}", err=True)
+    for w in warnings:
+        click.echo(f"warning: {w}", err=True)
+
+
+def audit_text(inputs) -> str:
+    """Each input file's rows as a small table: read = used + skipped (by reason), and flagged rows."""
+    from tabulate import tabulate
+
+    blocks = []
+    for i in inputs:
+        audit = i.get("audit") or {}
+        digest = f" (sha256 {i['sha256'][:12]})" if i.get("sha256") else ""
+        sheet = f", sheet {i['sheet']!r}" if i.get("sheet") else ""
+        rows = [["rows read", audit.get("rows_read")], ["rows used", audit.get("rows_used")]]
+        rows += [[f"skipped: {reason}", n] for reason, n in (audit.get("rows_skipped") or {}).items()]
+        rows += [[f"flagged (used): {reason}", n] for reason, n in (audit.get("rows_flagged") or {}).items()]
+        table = tabulate(rows, tablefmt="plain", disable_numparse=True, colalign=("left", "right"))
+        blocks.append(f"audit: {i['kind']} {i['file']}{sheet}{digest}\n"
+                      + "\n".join("  " + line for line in table.splitlines()))
+    return "\n".join(blocks) + "\n"
+
+
+def echo_audit(inputs) -> None:
+    click.echo(audit_text(inputs), err=True, nl=False)
+
+
+def debug() -> bool:
+    """RATINGS_ENGINE_DEBUG=1 shows the traceback of an internal error."""
+    return os.environ.get("RATINGS_ENGINE_DEBUG", "") not in ("", "0")
+
+
+def stderr_is_tty() -> bool:
+    return sys.stderr.isatty()

@@ -1,0 +1,25 @@
+"""The installed rulebooks (`toolkit.frameworks.FrameworkInfo`) as a table."""
+from __future__ import annotations
+
+
+def to_table(infos) -> str:
+    """One row per rulebook: id, version, title, effective dates, scored standards, provenance counts."""
+    from tabulate import tabulate
+
+    rows = []
+    for i in infos:
+        p = i.provenance
+        grades = f"{p['confirmed']} / {p['recalled']} / {p['uncertain']}"
+        if p.get("none"):
+            grades += f" ({p['none']} without)"
+        rows.append([
+            i.id, i.version, i.title,
+            f"{i.effective_from} to {i.effective_to or 'open'}",
+            f"{i.scored} of {i.standards}",
+            ", ".join(str(n) for n in i.band_rows_for) or "mean rule",
+            grades,
+            i.extends or "-",
+        ])
+    headers = ["id", "version", "title", "effective", "scored", "band rows for", "confirmed / recalled / uncertain",
+               "extends"]
+    return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
