@@ -16,6 +16,7 @@ from ..model.audit import Audit
 from ..model.errors import InputError, Location, Problem
 from ..model.evidence import ANSWER_SPELLINGS, NOT_APPLICABLE, BlankPolicy, CaseEvidence
 from ..model.rulebook import Rulebook
+from ..model.suggest import did_you_mean
 from .tables import (
     MAX_PROBLEMS,
     FirstRows,
@@ -79,11 +80,18 @@ def _header_problems(src: str, columns: tuple[str, ...], rulebook: Rulebook,
     ignored = set(ignore_columns)
     for name in sorted(ignored - set(columns)):
         problems.append(Problem(f"--ignore-column {name!r} names no column of the file", Location(file=src, row=1)))
-    for column in columns:
-        if column in ("case_id", "unit") or column in known_kqs or column in ignored:
-            continue
-        hint = (f"; {column!r} is a standard, give its key questions ({', '.join(k.id for k in rulebook.standards_by_id[column].key_questions)})"
-                if column in rulebook.standards_by_id and rulebook.standards_by_id[column].key_questions else "")
+    unknown = [c for c in columns if c not in ("case_id", "unit") and c not in known_kqs and c not in ignored]
+    other = other_framework([c for c in columns if c not in ("case_id", "unit") and c not in ignored], rulebook)
+    if unknown and other:
+        fits = " or ".join(f"--rules {rid}" for rid in other)
+        return [Problem(f"the key-question columns ({', '.join(unknown[:6])}{', ...' if len(unknown) > 6 else ''}) "
+                        f"are not rulebook {rulebook.id}'s but fit {'rulebook' if len(other) == 1 else 'rulebooks'} "
+                        f"{', '.join(other)}: use {fits}", Location(file=src, row=1))]
+    for column in unknown:
+        std = rulebook.standards_by_id.get(column)
+        hint = (f"; {column!r} is a standard, give its key questions ({', '.join(k.id for k in std.key_questions)})"
+                if std is not None and std.key_questions
+                else did_you_mean(column, [k for k in (*rulebook.key_question_ids, "case_id", "unit") if k not in columns]))
         problems.append(Problem(
             f"unknown column (not a key question of rulebook {rulebook.id}){hint}; "
             "use --ignore-column to skip a column on purpose",
@@ -91,6 +99,26 @@ def _header_problems(src: str, columns: tuple[str, ...], rulebook: Rulebook,
     problems += [Problem(message, Location(file=src, row=1))
                  for message, _ in partial_standards(rulebook, set(columns) & known_kqs, "columns")]
     return problems
+
+
+def other_framework(columns: list[str], rulebook: Rulebook) -> list[str]:
+    """Ids of the other shipped rulebooks whose key questions include every one of `columns`, when
+    the given rulebook's do not (the case file was written for one of those frameworks)."""
+    from .rulebooks import load_rulebook, shipped_ids
+
+    found: list[str] = []
+    if not columns or set(columns) <= set(rulebook.key_question_ids):
+        return found
+    for rid in shipped_ids():
+        if rid == rulebook.id:
+            continue
+        try:
+            other = load_rulebook(rid)
+        except InputError:
+            continue  # a broken shipped rulebook is reported where it is used
+        if set(columns) <= set(other.key_question_ids):
+            found.append(rid)
+    return found
 
 
 def partial_standards(rulebook: Rulebook, present: set[str], noun: str) -> list[tuple[str, list[str]]]:

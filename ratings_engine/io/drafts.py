@@ -16,6 +16,7 @@ from ..model.audit import Audit
 from ..model.errors import InputError, Location, Problem
 from ..model.evidence import Judgement, Judgements
 from ..model.rulebook import NOT_INSPECTED, Rulebook
+from ..model.suggest import did_you_mean
 from .tables import TextTable, read_table, sheet_locations
 from .yaml_files import read_yaml_mapping, yaml_line
 
@@ -114,7 +115,8 @@ class _Collector:
         canonical = self.spelling.get(text.strip().lower())
         if canonical is None:
             self.problems.append(Problem(
-                f"unknown rating {text!r}; expected one of {', '.join(self.spelling.values())}" if text
+                f"unknown rating {text!r}{did_you_mean(text, self.spelling.values())}; expected one of "
+                f"{', '.join(self.spelling.values())}" if text
                 else "blank rating", where))
         return canonical
 
@@ -127,7 +129,8 @@ class _Collector:
         std = rb.standards_by_id.get(standard)
         if std is None:
             self.problems.append(Problem(
-                f"unknown standard {standard!r} (rulebook {rb.id} has {', '.join(s.id for s in rb.standards)}, "
+                f"unknown standard {standard!r}{did_you_mean(standard, [s.id for s in rb.standards])} "
+                f"(rulebook {rb.id} has {', '.join(s.id for s in rb.standards)}, "
                 "and 'overall' for the overall rating)", where))
             return
         if name and name.strip().lower() != std.name.lower():

@@ -14,6 +14,7 @@ from ..model.audit import Audit
 from ..model.errors import InputError, Location, Problem
 from ..model.evidence import Judgement, Judgements
 from ..model.rulebook import NOT_INSPECTED, Rulebook
+from ..model.suggest import did_you_mean
 from .tables import MAX_PROBLEMS, FirstRows, TextTable, read_table, sheet_locations, shown, table_from_frame
 
 _JUDGEMENT_COLUMNS = ("standard", "rating", "reason", "unit")
@@ -53,7 +54,9 @@ def judgements_from_table(table: TextTable, rulebook: Rulebook) -> Judgements:
         unit = (row.get("unit") or None) if has_unit else None
         std = rulebook.standards_by_id.get(standard_id)
         if std is None:
-            problems.append(Problem(f"unknown standard {shown(standard_id)} (rulebook {rulebook.id} has "
+            problems.append(Problem(f"unknown standard {shown(standard_id)}"
+                                    f"{did_you_mean(standard_id, [s.id for s in rulebook.standards if s.rated_by == 'judgement'])}"
+                                    f" (rulebook {rulebook.id} has "
                                     f"{', '.join(s.id for s in rulebook.standards)})", table.where(i, "standard")))
             continue
         if std.rated_by != "judgement":
@@ -62,7 +65,8 @@ def judgements_from_table(table: TextTable, rulebook: Rulebook) -> Judgements:
             continue
         canonical = spelling.get(rating.lower())
         if canonical is None:
-            problems.append(Problem(f"unknown rating {shown(rating)}; expected one of {', '.join(spelling.values())}",
+            problems.append(Problem(f"unknown rating {shown(rating)}{did_you_mean(rating, spelling.values())}; "
+                                    f"expected one of {', '.join(spelling.values())}",
                                     table.where(i, "rating")))
             continue
         earlier = first.repeat_of((unit, standard_id), table.rows[i])

@@ -15,6 +15,7 @@ from ..model.audit import Audit
 from ..model.errors import InputError, Location, Problem
 from ..model.overrides import Override, OverrideSet
 from ..model.rulebook import Rulebook
+from ..model.suggest import did_you_mean
 from .tables import read_table, sheet_locations
 from .yaml_files import read_yaml_mapping, yaml_line
 
@@ -30,12 +31,14 @@ def _check(rulebook: Rulebook, standard: str, rating: str, reason: str, where: L
     """Problems with one override; returns the canonical rating."""
     ok = True
     if standard not in rulebook.standards_by_id:
-        problems.append(Problem(f"{what}: unknown standard {standard!r} (rulebook {rulebook.id} has "
+        problems.append(Problem(f"{what}: unknown standard {standard!r}"
+                                f"{did_you_mean(standard, [s.id for s in rulebook.standards])} (rulebook {rulebook.id} has "
                                 f"{', '.join(s.id for s in rulebook.standards)})", where))
         ok = False
     canonical = _canonical_rating(rulebook, rating)
     if canonical is None:
-        problems.append(Problem(f"{what}: unknown rating {rating!r}; an override gives one of "
+        problems.append(Problem(f"{what}: unknown rating {rating!r}{did_you_mean(rating, rulebook.ratings)}; "
+                                "an override gives one of "
                                 f"{', '.join(rulebook.ratings)}", where))
         ok = False
     if not reason.strip():

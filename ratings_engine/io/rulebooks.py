@@ -18,6 +18,7 @@ from typing import Any, Sequence
 
 from ..model.errors import Location, Problem, RulebookError
 from ..model.located import key_path, line_of
+from ..model.suggest import did_you_mean
 from ..model.rulebook import DEFAULT_RULEBOOK, MAX_ROWS_PER_TABLE, LoadedRulebook, Rulebook, as_rulebook, validate_rulebook
 from .extends import resolve_extends
 from .yaml_files import parse_yaml_mapping
@@ -47,7 +48,8 @@ def resolve_rulebook_path(name_or_path: str | Path) -> Path:
     shipped = rules_dir() / f"{name_or_path}.yaml"
     if shipped.is_file():
         return shipped
-    raise RulebookError(f"{name_or_path}: no such rulebook file or shipped rulebook id (shipped: {', '.join(shipped_ids())})")
+    raise RulebookError(f"{name_or_path}: no such rulebook file or shipped rulebook id"
+                        f"{did_you_mean(str(name_or_path), shipped_ids())} (shipped: {', '.join(shipped_ids())})")
 
 
 RulebookLike = Rulebook | LoadedRulebook | str | Path
@@ -183,7 +185,9 @@ def _assign(data: Any, path: str, value: Any, assignment: str) -> None:
             if isinstance(part, str):
                 index = next((i for i, item in enumerate(node) if isinstance(item, dict) and item.get("id") == part), None)
                 if index is None:
-                    raise RulebookError(f"--set {assignment!r}: no item with id {part!r} at {where}")
+                    ids = [item.get("id") for item in node if isinstance(item, dict) and item.get("id")]
+                    raise RulebookError(f"--set {assignment!r}: no item with id {part!r} at {where}"
+                                        f"{did_you_mean(part, ids)} (ids: {', '.join(ids)})")
                 part = index
             if not -len(node) <= part < len(node):
                 raise RulebookError(f"--set {assignment!r}: index {part} out of range at {where}")
@@ -191,7 +195,7 @@ def _assign(data: Any, path: str, value: Any, assignment: str) -> None:
             if not isinstance(part, str):
                 raise RulebookError(f"--set {assignment!r}: {where} is a mapping, not a list")
             if not last and part not in node:
-                raise RulebookError(f"--set {assignment!r}: no key {part!r} at {where}")
+                raise RulebookError(f"--set {assignment!r}: no key {part!r} at {where}{did_you_mean(part, node)}")
         else:
             raise RulebookError(f"--set {assignment!r}: cannot go inside a value at {where}")
         if last:

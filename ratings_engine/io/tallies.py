@@ -28,6 +28,7 @@ from ..model.audit import Audit
 from ..model.errors import InputError, Location, Problem
 from ..model.evidence import TALLY_COLUMNS, TallyEvidence
 from ..model.rulebook import Rulebook
+from ..model.suggest import did_you_mean
 from .cases import partial_standards
 from .tables import (
     MAX_PROBLEMS,
@@ -110,7 +111,8 @@ def tallies_from_table(table: TextTable, rulebook: Rulebook, *, unit: str | None
             std = rulebook.standards_by_id.get(kq)
             hint = (f"; {kq!r} is a standard, give one row per key question "
                     f"({', '.join(k.id for k in std.key_questions)})" if std is not None and std.key_questions
-                    else f"; rulebook {rulebook.id} has {', '.join(rulebook.key_question_ids)}")
+                    else f"{did_you_mean(kq, rulebook.key_question_ids)}; rulebook {rulebook.id} has "
+                         f"{', '.join(rulebook.key_question_ids)}")
             row_problems.append(Problem(f"unknown key question {shown(kq)}{hint}", table.where(i, "key_question")))
         counts: dict[str, int] = {}
         for column in COUNT_COLUMNS:

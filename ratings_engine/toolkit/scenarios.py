@@ -34,6 +34,7 @@ from ..model.audit import Audit
 from ..model.errors import InputError, Location, Problem
 from ..model.evidence import TALLY_COLUMNS, Judgement, Judgements
 from ..model.results import RulebookStamp, UnitResult
+from ..model.suggest import did_you_mean
 from ..model.rulebook import NOT_INSPECTED, LoadedRulebook, Provenance, Rulebook
 from ..rating.rate import rate_tallies
 from ..rating.report import stamp
@@ -145,7 +146,8 @@ def _canonical_rating(rulebook: Rulebook, value: str, where: Location, problems:
     spelling = {r.lower(): r for r in allowed}
     canonical = spelling.get(str(value).strip().lower())
     if canonical is None:
-        problems.append(Problem(f"unknown rating {value!r}; expected one of {', '.join(allowed)}", where))
+        problems.append(Problem(f"unknown rating {value!r}{did_you_mean(str(value), allowed)}; expected one of "
+                                f"{', '.join(allowed)}", where))
     return canonical
 
 
@@ -254,14 +256,14 @@ def _run_one(sf: LoadedScenarios, i: int, scn: Scenario, rulebook: Rulebook) -> 
     for std_id, value in (exp.standards or {}).items():
         where = sf.where(base + ("expect", "standards", std_id))
         if std_id not in stds:
-            problems.append(Problem(f"unknown standard {std_id!r}", where))
+            problems.append(Problem(f"unknown standard {std_id!r}{did_you_mean(std_id, stds)}", where))
             continue
         expected_standards[std_id] = _canonical_rating(rulebook, value, where, problems)
     expected_kqs = {}
     for kq, value in (exp.key_questions or {}).items():
         where = sf.where(base + ("expect", "key_questions", kq))
         if kq not in kq_ids:
-            problems.append(Problem(f"unknown key question {kq!r}", where))
+            problems.append(Problem(f"unknown key question {kq!r}{did_you_mean(kq, kq_ids)}", where))
             continue
         expected_kqs[kq] = _canonical_rating(rulebook, value, where, problems, allow_not_inspected=False)
     expected_overall = None
