@@ -175,16 +175,47 @@ def rate_corpus(corpus: Corpus, rules: RulebookLike = DEFAULT_RULEBOOK, *, chang
 
 
 def diff_rulebooks(corpus: Corpus, base: RulebookLike, candidate: RulebookLike | None = None, *,
-                   changes: Sequence[str] = (), allow_partial: bool = False, **read):
+                   changes: Sequence[str] = (), allow_partial: bool = False, level: str = "all",
+                   against: PathLike | None = None, against_sheet: str | None = None, attribute: bool = True,
+                   **read):
     """Rate a corpus under `base` and `candidate` (default: the base) with `changes` applied to the
     candidate, and compare: a `toolkit.diff.DiffReport` (changed units with the deciding rules,
-    transition matrix, summary, both rulebooks' hashes). Input options as in `rate`."""
-    from .toolkit.diff import diff_corpus
+    transition matrices with row percentages, summary, both rulebooks' hashes). Input options as in `rate`.
 
+    `level`: list and count only overall, standard or key_question ratings (default all).
+    `against`: a recorded-ratings file (unit, standard, rating; standard `overall` for the
+    overall rating) to compare the candidate with, instead of ratings recomputed under `base`.
+    With two or more `changes` (each one `--set`; `;` groups assignments into one change) the
+    report says which change alone moves which unit, and which move only under the combination
+    (`report.attribution`, at `level`, or overall when all levels are listed).
+    """
+    from .io.recorded import read_recorded
+    from .toolkit.diff import ALL, diff_corpus, level_name
+
+    level = level_name(level)
+    options = _read_options(read)
     base_loaded = load_rulebook(base)
     cand_loaded = load_rulebook(candidate if candidate is not None else base_loaded, changes=changes)
-    return diff_corpus(_paths(corpus), base_loaded, cand_loaded, allow_partial=allow_partial,
-                       options=_read_options(read), candidate_overrides=tuple(changes))
+    recorded = None
+    if against is not None:
+        recorded = read_recorded(against, base_loaded.rulebook, against_sheet, encoding=options.encoding,
+                                 delimiter=options.delimiter)
+    report = diff_corpus(_paths(corpus), base_loaded, cand_loaded, allow_partial=allow_partial, options=options,
+                         candidate_overrides=tuple(changes), level=level, against=recorded)
+    if attribute and candidate is None and len(changes) >= 2:
+        from .toolkit.attribution import BulkCorpus, attribute as attribute_changes, changes_from_sets
+        from .toolkit.corpus import load_corpus
+
+        bulk = BulkCorpus.of(load_corpus(_paths(corpus), base_loaded.rulebook, options=options), base_loaded.rulebook,
+                             allow_partial=allow_partial)
+        why = bulk.compatible(cand_loaded.rulebook)
+        if why is None:
+            found = attribute_changes(bulk, changes_from_sets(changes), cand_loaded.rulebook,
+                                      "overall" if level == ALL else level)
+            report = replace(report, attribution=found)
+        else:
+            report = replace(report, warnings=report.warnings + (f"no attribution of the changes: {why}",))
+    return report
 
 
 def run_scenarios(rules: RulebookLike = DEFAULT_RULEBOOK, scenarios: Corpus | None = None, *,

@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from .options import ANY_PATH, input_kwargs, input_options, output_options
+from .options import ANY_PATH, PATH, input_kwargs, input_options, output_options
 from .output import EXIT_DIFFERENCE, EXIT_OK, choose, echo_audit, echo_messages
 
 TEXT_FORMATS = ["table", "markdown", "json"]
@@ -82,19 +82,31 @@ def check_rules_command(rulebook, changes, max_sample, properties, examples, see
     sys.exit(EXIT_OK if report.ok and (props is None or props.ok) else EXIT_DIFFERENCE)
 
 
+DIFF_FORMATS = ["table", "markdown", "json", "csv", "xlsx"]
+
+
 @click.command("diff")
 @click.argument("corpus", nargs=-1, required=True, type=ANY_PATH)
 @click.option("--base", "-b", required=True, metavar="RULEBOOK", help="The rulebook in force: a file or shipped id.")
 @click.option("--candidate", "-c", default=None, metavar="RULEBOOK",
               help="The proposed rulebook (default: the base, changed by --set).")
 @click.option("--set", "changes", multiple=True, metavar="PATH=VALUE",
-              help="Change a value of the CANDIDATE rulebook, e.g. key_question_bands.rows[kq-good].min=70 (repeatable).")
+              help="Change a value of the CANDIDATE rulebook, e.g. key_question_bands.rows[kq-good].min=70 (repeatable; "
+                   "each --set is one change, and 'P1=V1; P2=V2' makes two values one change).")
+@click.option("--level", type=click.Choice(["all", "overall", "standard", "key-question"]), default="all",
+              show_default=True, help="List and count only the changes of overall, standard or key-question ratings.")
+@click.option("--against", type=PATH, default=None, metavar="RECORDED",
+              help="Compare the candidate with recorded ratings (CSV or .xlsx: unit, standard, rating; standard "
+                   "'overall' for the overall rating) instead of ratings recomputed under --base.")
+@click.option("--against-sheet", default=None, metavar="NAME",
+              help="Worksheet of an .xlsx RECORDED file (default: the sheet named Recorded, or the only one).")
 @click.option("--fail-on-change", is_flag=True, help="Exit 1 if any overall, standard or key-question rating changes (for CI).")
 @click.option("--allow-partial", is_flag=True,
               help="Give overall ratings, labelled partial, to units with judgement standards missing.")
 @input_options()
-@output_options(TEXT_FORMATS)
-def diff_command(corpus, base, candidate, changes, fail_on_change, allow_partial, fmt, output, force, audit, **options):
+@output_options(DIFF_FORMATS)
+def diff_command(corpus, base, candidate, changes, level, against, against_sheet, fail_on_change, allow_partial, fmt,
+                 output, force, audit, **options):
     """Rate every unit of a corpus under two rulebooks and report what changes.
 
     CORPUS: case files, tally files, judgement files and workbooks, or folders of them (every
@@ -102,22 +114,26 @@ def diff_command(corpus, base, candidate, changes, fail_on_change, allow_partial
     without one, by name: X-judgements.csv gives the judgements of the single unit in X.csv
     beside it; a workbook's Judgements sheet those of its Cases sheet.
 
-    Lists each unit whose overall, standard or key-question rating changes, with the rule
-    that decided it under each rulebook, a transition matrix of overall ratings, and a
-    summary. Both rulebooks' sha256 content hashes are named.
+    Lists each unit whose overall, standard or key-question rating changes (--level: one
+    level only), with the rule that decided it under each rulebook, the transition matrix with
+    row percentages, and a summary. Both rulebooks' sha256 content hashes are named. With two
+    or more --set changes it also says which change alone moves which unit, and which units
+    move only under the combination. --against compares with the ratings actually recorded.
     """
     from .. import api
     from ..model.errors import InputError
-    from ..render.diff import to_json, to_text
+    from ..render.diff import to_csv, to_json, to_text, to_xlsx
 
     if candidate is None and not changes:
         raise InputError("nothing to compare: give --candidate RULEBOOK, or --set PATH=VALUE to change the base")
-    out = choose(fmt, output, TEXT_FORMATS, inputs=corpus, force=force)
+    if against_sheet is not None and against is None:
+        raise click.UsageError("--against-sheet only applies with --against")
+    out = choose(fmt, output, DIFF_FORMATS, inputs=[*corpus, against], force=force)
     report = api.diff_rulebooks(list(corpus), base, candidate, changes=changes, allow_partial=allow_partial,
-                                **input_kwargs(options))
+                                level=level, against=against, against_sheet=against_sheet, **input_kwargs(options))
     out.write({"table": lambda: to_text(report), "markdown": lambda: to_text(report, markdown=True),
-               "json": lambda: to_json(report)})
-    if out.to_file or out.fmt == "json":
+               "json": lambda: to_json(report), "csv": lambda: to_csv(report), "xlsx": lambda: to_xlsx(report)})
+    if out.to_file or out.machine_readable:
         echo_messages(report.warnings)
     if audit:
         echo_audit(report.inputs)

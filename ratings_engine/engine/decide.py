@@ -281,7 +281,13 @@ class CompiledRulebook:
         def describe(fact: dict) -> str:
             return f"a percentage of {fact['x'] / (100 * fact['d']):.4g}%"
 
-        return self.key_question_bands.decide(facts, describe)
+        try:
+            return self.key_question_bands.decide(facts, describe)
+        except DecisionTableError as exc:
+            hint = seam_hint(self.rulebook.key_question_bands.rows)
+            if not hint:
+                raise
+            raise DecisionTableError(f"{exc.render()}; {hint}") from None
 
     # ---- overall ----
     def overall_input(self, ratings: dict[str, str]) -> OverallInput:
@@ -303,6 +309,45 @@ class CompiledRulebook:
         if self.limits is None:
             return [Outcome(None, ()) for _ in inputs]
         return self.limits.decide([i.fact() for i in inputs], _describe_overall, strict=strict)
+
+
+def seam_hint(rows: Sequence[BandRow]) -> str:
+    """How to close the gaps and overlaps between neighbouring key-question band rows, in `--set` terms.
+
+    Rows are ordered by their lower bound; a row's lower bound and the next lower row's upper
+    bound meet when `min` equals `below` (or `above` equals `max`). For each seam that does not
+    meet, the bound of the lower row to move (or the upper row's bound to move back) is named.
+    """
+    def lower(r: BandRow):
+        return r.min if r.min is not None else r.above
+
+    def upper(r: BandRow):
+        return r.below if r.below is not None else r.max
+
+    bounded = sorted((r for r in rows if lower(r) is not None), key=lower)
+    unbounded_below = [r for r in rows if lower(r) is None]
+    chain = unbounded_below[:1] + bounded
+    hints = []
+    for low, high in zip(chain, chain[1:]):
+        up, down = upper(low), lower(high)
+        if up is None:
+            continue
+        meets = (high.min is not None and low.below is not None and high.min == low.below) or \
+                (high.above is not None and low.max is not None and high.above == low.max)
+        if meets:
+            continue
+        what = "a gap" if down > up or (down == up and high.above is not None and low.below is not None) else "an overlap"
+        lower_key, upper_key = ("min", "below") if high.min is not None else ("above", "max")
+        hints.append(f"rows {high.id} ({lower_key} {_num(down)}) and {low.id} "
+                     f"({'below' if low.below is not None else 'max'} {_num(up)}) leave {what}: move both bounds "
+                     f"together, e.g. also set key_question_bands.rows[{low.id}].{upper_key}={_num(down)} "
+                     f"(or key_question_bands.rows[{high.id}].{lower_key}={_num(up)})")
+    return "; ".join(hints)
+
+
+def _num(value) -> str:
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _describe_overall(fact: dict) -> str:

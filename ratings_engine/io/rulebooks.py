@@ -139,19 +139,30 @@ def with_changes(rulebook: Rulebook | LoadedRulebook, assignments: Sequence[str]
     PATH is a dotted key path; list items are addressed by index (`rows[1]`) or, for lists of
     things with ids, by id (`rows[kq-good]`). VALUE is read as a YAML scalar or flow value
     (`70`, `Good`, `[Inadequate]`, `{grade: uncertain, source: x}`, `null`).
-    Example: `key_question_bands.rows[kq-good].min=70`.
+    Example: `key_question_bands.rows[kq-good].min=70`. One assignment text may hold several,
+    separated by `;` (`split_assignments`).
     """
     if not assignments:
         return rulebook  # no change: the very same object
     rulebook = as_rulebook(rulebook)
     data = rulebook.model_dump(mode="json", by_alias=True, exclude_none=True)
-    for assignment in assignments:
+    for assignment in [part for text in assignments for part in split_assignments(text)]:
         path, sep, value = assignment.partition("=")
         if not sep or not path.strip():
             raise RulebookError(f"--set {assignment!r}: expected PATH=VALUE, e.g. key_question_bands.rows[kq-good].min=70")
         _assign(data, path.strip(), _parse_value(value.strip(), assignment), assignment)
     label = f"{rulebook.id} with {'; '.join(assignments)}"
     return rulebook_from_mapping(data, f"<{label}>")
+
+
+#: `;` followed by something that looks like `PATH=`: the separator of assignments grouped into one change.
+_GROUP = re.compile(r";\s*(?=[A-Za-z_][\w.\-]*(?:\[[^\]]*\][\w.\-]*)*\s*=)")
+
+
+def split_assignments(text: str) -> tuple[str, ...]:
+    """`'a.b=1; c[x].d=2'` -> `('a.b=1', 'c[x].d=2')`: one `--set` may hold several assignments that
+    move together (one change, for `rate diff`'s attribution). A `;` inside a value stays."""
+    return tuple(part.strip() for part in _GROUP.split(text) if part.strip())
 
 
 def _parse_value(text: str, assignment: str) -> Any:

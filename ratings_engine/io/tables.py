@@ -43,6 +43,7 @@ HEADER_KEYS = {
     "draft": ("standard",),
     "overrides": ("standard",),
     "corpus": ("case_id", "key_question", "standard"),
+    "recorded": ("unit", "standard"),
 }
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm")
 

@@ -59,10 +59,12 @@ SHEET_NAMES = {
     "draft": ("Draft",),
     "overrides": ("Overrides",),
     "corpus": ("Cases", "Tallies"),
+    "recorded": ("Recorded",),
 }
 #: The option that names each kind of input's sheet.
 SHEET_OPTIONS = {"case": "--sheet", "tally": "--sheet", "corpus": "--sheet", "judgements": "--judgements-sheet",
-                 "draft": "--draft-sheet", "overrides": "--overrides-sheet"}
+                 "draft": "--draft-sheet", "overrides": "--overrides-sheet",
+                 "recorded": "--against-sheet"}
 
 
 def open_sheet(path: str | Path, what: str, sheet: str | None, chunk_rows: int
