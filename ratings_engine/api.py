@@ -45,7 +45,7 @@ Overrides = OverrideSet | PathLike | Sequence[str] | None
 __all__ = [
     "DEFAULT_RULEBOOK", "check_rules", "confidence", "diff_rulebooks", "frameworks", "load_cases", "load_evidence",
     "load_judgements", "load_overrides", "load_rulebook", "rate", "rate_corpus", "rate_evidence", "rate_tallies",
-    "report_html", "run_scenarios", "sweep", "tally", "validate",
+    "report_html", "run_scenarios", "sweep", "tally", "validate", "workbench",
 ]
 
 
@@ -216,6 +216,30 @@ def diff_rulebooks(corpus: Corpus, base: RulebookLike, candidate: RulebookLike |
         else:
             report = replace(report, warnings=report.warnings + (f"no attribution of the changes: {why}",))
     return report
+
+
+def workbench(corpus: Corpus, rules: RulebookLike = DEFAULT_RULEBOOK, *, recorded: PathLike | None = None,
+              recorded_sheet: str | None = None, allow_partial: bool = False, **read):
+    """The what-if workbench over a corpus (what `rate serve` shows): a `toolkit.workbench.Workbench`.
+
+    `wb.form()` gives the editable tables of the rulebook; `wb.evaluate(form)` re-rates the
+    corpus in bulk under the edited candidate (transition matrix, moved units with the change
+    that moves each, band chart); `wb.check(form)` the check-rules findings and scenario
+    results; `wb.diff_report(form)` the full diff; `wb.rulebook_yaml(form)` the candidate as a
+    rulebook that extends `rules`. `recorded`: compare with recorded ratings (see `diff_rulebooks`).
+    """
+    from .io.recorded import read_recorded
+    from .toolkit.workbench import Workbench
+
+    options = _read_options(read)
+    loaded = load_rulebook(rules)
+    given = None
+    if recorded is not None:
+        given = read_recorded(recorded, loaded.rulebook, recorded_sheet, encoding=options.encoding,
+                              delimiter=options.delimiter)
+    ref = loaded.path.name if loaded.path is not None and str(rules) != loaded.rulebook.id else loaded.rulebook.id
+    return Workbench.open(_paths(corpus), loaded, str(ref), recorded=given, options=options,
+                          allow_partial=allow_partial)
 
 
 def run_scenarios(rules: RulebookLike = DEFAULT_RULEBOOK, scenarios: Corpus | None = None, *,

@@ -23,6 +23,7 @@ LAZY_COMMANDS = {
     "validate": "inspector", "report": "inspector", "export": "inspector",
     "frameworks": "methodology", "check-rules": "methodology", "diff": "methodology", "test": "methodology",
     "confidence": "analysis", "sweep": "analysis",
+    "serve": "serve",
 }
 
 

@@ -292,3 +292,41 @@ def _num(value: Decimal) -> str:
 
 
 __all__ = ["COMBINATION_ONLY", "BandChart", "Evaluation", "MovedUnit", "Workbench"]
+
+
+def form_from_yaml(bench: Workbench, raw: bytes, source: str = "<uploaded rulebook>") -> dict:
+    """The form of an uploaded rulebook (YAML, read by the safe loader with the rulebook limits).
+
+    It may `extends` the base only (by the id or file name the workbench uses); otherwise it is a
+    whole rulebook. It must have the base's standards, key questions and scale, and differ from
+    the base only in the tables the workbench edits, so nothing in it is dropped silently.
+    """
+    from ..io.rulebooks import parse_rulebook_yaml
+    from .workbench_form import form_of
+
+    data = parse_rulebook_yaml(raw, source)
+    base = bench.base
+    if "extends" in data:
+        ref = str(data["extends"]).strip()
+        known = {bench.base_ref, base.rulebook.id} | ({base.path.name, str(base.path)} if base.path else set())
+        if ref not in known:
+            raise RulebookError(f"{source}: extends {ref!r}; the workbench reads only its base rulebook "
+                                f"({bench.base_ref}), so an uploaded rulebook may extend only that")
+        data["extends"] = str(base.path.resolve()) if base.path is not None else base.rulebook.id
+    uploaded = rulebook_from_mapping(data, source)
+    why = bench.bulk.compatible(uploaded)
+    if why:
+        raise RulebookError(f"{source}: {why}")
+    mine, theirs = plain(base.rulebook), plain(uploaded)
+    for key in ("id", "version", "title", "description", "effective"):
+        mine.pop(key, None)
+        theirs.pop(key, None)
+    for data_ in (mine, theirs):
+        data_["key_question_bands"].pop("rows")
+        data_["overall"]["bands"].pop("rows")
+        data_["overall"].pop("limits", None)
+    if mine != theirs:
+        differ = sorted(k for k in set(mine) | set(theirs) if mine.get(k) != theirs.get(k))
+        raise RulebookError(f"{source}: it also changes {', '.join(differ)}, which the workbench does not edit; "
+                            f"compare it with rate diff --base {bench.base_ref} --candidate FILE instead")
+    return form_of(uploaded)
