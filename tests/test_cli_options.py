@@ -27,7 +27,7 @@ WORKBOOK = CASES / "redcar-cleveland-middlesbrough.xlsx"
 CORPUS = CASES / "corpus"
 
 #: Written by hand: which commands read evidence (cases, tallies, judgements) and which write results.
-READS_EVIDENCE = {"pdu", "unit", "validate", "report", "export", "confidence", "sweep", "diff"}
+READS_EVIDENCE = {"pdu", "unit", "validate", "report", "export", "confidence", "sweep", "diff", "serve"}
 WRITES_RESULTS = {"pdu", "unit", "validate", "report", "export", "confidence", "sweep", "diff", "test",
                   "check-rules", "frameworks"}
 
@@ -44,8 +44,12 @@ def invoke(*args: str) -> "click.testing.Result":
     return CliRunner().invoke(main, [str(a) for a in args])
 
 
+#: Commands that write no result file: `serve` runs the workbench (its downloads are its outputs).
+SERVES = {"serve"}
+
+
 def test_the_command_table_is_the_hand_written_one():
-    assert set(LAZY_COMMANDS) == WRITES_RESULTS
+    assert set(LAZY_COMMANDS) == WRITES_RESULTS | SERVES
 
 
 @pytest.mark.parametrize("name", sorted(READS_EVIDENCE))
@@ -109,7 +113,8 @@ EXTENSION_CASES = {
               {".csv": _csv_starting("value"), ".json": _is_json("values"), ".md": _is_markdown}),
     "diff": ([CORPUS, "--base", "probation-pdu-2021", "--set", "key_question_bands.rows[kq-good].min=70",
               "--set", "key_question_bands.rows[kq-requires-improvement].below=70"],
-             {".json": _is_json("transitions"), ".md": _is_markdown}),
+             {".json": _is_json("transitions"), ".md": _is_markdown, ".csv": _csv_starting("unit"),
+              ".xlsx": _is_xlsx}),
     "test": (["probation-pdu-2021"], {".json": _is_json("results"), ".md": _is_markdown}),
     "check-rules": (["probation-pdu-2021"], {".json": _is_json("errors")}),
     "frameworks": ([], {".json": lambda data: isinstance(json.loads(data), list)}),
@@ -332,7 +337,7 @@ def test_encoding_and_delimiter_reach_every_command_that_reads_evidence(name, tm
 # ---- fast start-up --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("argv", [["--help"], ["--version"], ["pdu", "--help"], ["validate", "--help"],
-                                  ["sweep", "--help"]])
+                                  ["sweep", "--help"], ["serve", "--help"]])
 def test_help_and_version_load_neither_pandas_nor_pydantic(argv):
     code = ("import sys\nfrom ratings_engine.cli import main\n"
             f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"

@@ -35,7 +35,7 @@ from ..model.rulebook import LoadedRulebook, Rulebook
 from .attribution import COMBINATION_ONLY, Attribution, BulkCorpus, ChangeSpec, attribute, labels
 from .corpus import Corpus, load_corpus, rate_corpus
 from .diff import LEVELS, DiffReport, Matrix, diff_recorded, diff_reports, matrix_of
-from .diff_sides import NOT_RECORDED
+from .diff_sides import ABSENT, NOT_RECORDED
 from .workbench_form import candidate_tables, form_of
 
 MAX_MOVED_SHOWN = 200
@@ -150,7 +150,7 @@ class Workbench:
                           candidate_ratings=cand, variants=variants)
         cand_labels = labels(cand, level)
         reference = self._reference_labels(level)
-        pairs = list(zip(_flat(reference), _flat(cand_labels)))
+        pairs = [p for p in zip(_flat(reference), _flat(cand_labels)) if p != (ABSENT, ABSENT)]  # as rate diff
         matrix = matrix_of(level, pairs, self.base.rulebook.ratings)
         differs = (reference != cand_labels) if reference.ndim == 1 else (reference != cand_labels).any(axis=1)
         moved_units = self._moved(cand, found, differs, level)
