@@ -103,13 +103,16 @@ def label(rulebook: Rulebook, code: int, level: str = "standard") -> str:
 
 
 def evaluate(compiled: CompiledRulebook, sufficient: np.ndarray, applicable: np.ndarray, present: np.ndarray,
-             judgements: np.ndarray, *, allow_partial: bool = False, layout: Layout | None = None) -> BulkRatings:
+             judgements: np.ndarray, *, allow_partial: bool = False, layout: Layout | None = None,
+             key_questions: np.ndarray | None = None) -> BulkRatings:
     """Rate N rows at once.
 
     `sufficient`, `applicable`: integer arrays (N, K), K = the rulebook's key questions in order
     (values of absent key questions are ignored). `present`: bool (N, K) or (K,), whether each
     key question has evidence. `judgements`: integer codes (N, J) or (J,) for the judgement
     standards in rulebook order: a rank, NOT_RATED (judged not inspected) or MISSING.
+    `key_questions`: the key-question codes already decided for these counts by a rulebook with
+    the same band table and key-question policies (`key_question_codes`), to reuse them.
     """
     rb = compiled.rulebook
     layout = layout or Layout(rb)
@@ -123,7 +126,7 @@ def evaluate(compiled: CompiledRulebook, sufficient: np.ndarray, applicable: np.
     if ((sufficient < 0) | (sufficient > applicable))[present].any():
         raise InputError("bulk evaluation: sufficient counts must lie between 0 and the applicable count")
 
-    kq = key_question_codes(compiled, sufficient, applicable, present)
+    kq = key_question_codes(compiled, sufficient, applicable, present) if key_questions is None else key_questions
     standards = np.empty((n, len(layout.standard_ids)), dtype=np.int8)
     _case_standards(rb, layout, kq, present, standards)
     standards[:, layout.judgement_standards] = judgements

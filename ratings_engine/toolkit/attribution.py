@@ -18,7 +18,16 @@ from typing import Sequence
 
 import numpy as np
 
-from ..engine.bulk import MISSING, NOT_RATED, BulkRatings, Layout, arrays_from_tallies, evaluate, judgement_codes
+from ..engine.bulk import (
+    MISSING,
+    NOT_RATED,
+    BulkRatings,
+    Layout,
+    arrays_from_tallies,
+    evaluate,
+    judgement_codes,
+    key_question_codes,
+)
 from ..engine.decide import compile_rulebook
 from ..io.rulebooks import split_assignments, with_changes
 from ..model.errors import RulebookError
@@ -58,6 +67,7 @@ class BulkCorpus:
     present: np.ndarray
     judgements: np.ndarray
     allow_partial: bool = False
+    _kq_codes: dict = field(default_factory=dict, compare=False, repr=False)  # band table -> key-question codes
 
     @classmethod
     def of(cls, corpus: Corpus, rulebook: Rulebook, *, allow_partial: bool = False) -> "BulkCorpus":
@@ -77,13 +87,31 @@ class BulkCorpus:
         return None
 
     def rate(self, variant: Rulebook) -> BulkRatings:
-        """Every unit rated under `variant` (same standards, key questions and scale) through its compiled tables."""
+        """Every unit rated under `variant` (same standards, key questions and scale) through its compiled tables.
+
+        Variants that share the key-question band table and its policies (the base and a change
+        of the overall rows, say) share the key-question codes: decided once, reused.
+        """
         why = self.compatible(variant)
         if why:
             raise RulebookError(f"cannot rate this variant on the corpus arrays: {why}")
         layout = self.layout if variant is self.rulebook else Layout(variant)
-        return evaluate(compile_rulebook(variant), self.sufficient, self.applicable, self.present, self.judgements,
-                        allow_partial=self.allow_partial, layout=layout)
+        compiled = compile_rulebook(variant)
+        key = _band_key(variant)
+        kq = self._kq_codes.get(key)
+        if kq is None:
+            kq = key_question_codes(compiled, self.sufficient, self.applicable, self.present)
+            if len(self._kq_codes) >= 16:
+                self._kq_codes.pop(next(iter(self._kq_codes)))
+            self._kq_codes[key] = kq
+        return evaluate(compiled, self.sufficient, self.applicable, self.present, self.judgements,
+                        allow_partial=self.allow_partial, layout=layout, key_questions=kq)
+
+
+def _band_key(rb: Rulebook) -> str:
+    """What the key-question codes depend on: the band table and the rounding and minimum policies."""
+    p = rb.policies
+    return rb.key_question_bands.model_dump_json() + p.rounding.value + str(p.minimum_applicable.value)
 
 
 def labels(ratings: BulkRatings, level: str) -> np.ndarray:
