@@ -157,7 +157,10 @@ def test_a_gap_in_the_key_question_table_is_a_clear_error(pdu_rulebook):
         rate_with(gappy, cases_from_counts(standard_counts("2.2", 13, 7)))
     assert isinstance(caught.value, RulebookError)
     assert str(caught.value) == ("rulebook probation-pdu-2021: no row of key_question_bands matches a percentage of 65% "
-                                 "(a gap in the table)")
+                                 "(a gap in the table); rows kq-good (min 66) and kq-requires-improvement (below 65) "
+                                 "leave a gap: move both bounds together, e.g. also set "
+                                 "key_question_bands.rows[kq-requires-improvement].below=66 "
+                                 "(or key_question_bands.rows[kq-good].min=65)")
 
 
 def test_an_overlap_in_the_key_question_table_names_the_rows(pdu_rulebook):
@@ -166,6 +169,8 @@ def test_an_overlap_in_the_key_question_table_names_the_rows(pdu_rulebook):
         rate_with(overlapping, cases_from_counts(standard_counts("2.2", 41, 9)))
     message = str(caught.value)
     assert "rows kq-outstanding, kq-good of key_question_bands all match a percentage of" in message
+    assert ("rows kq-outstanding (min 80) and kq-good (below 85) leave an overlap: move both bounds together, "
+            "e.g. also set key_question_bands.rows[kq-good].below=80") in message
     assert "hit policy is 'unique' (an overlap)" in message
 
 
