@@ -175,3 +175,37 @@ def test_serve_without_the_web_extra_names_the_install_command(monkeypatch):
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
         "error: rate serve needs the web extra: pip install 'ratings-engine[web]' (missing: uvicorn)"]
+
+
+def test_rate_serve_prints_a_url_with_a_token_and_serves_the_page():
+    """The command itself, as a user runs it: a process on a free port of 127.0.0.1."""
+    import http.client
+    import re
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "ratings_engine", "serve", str(CORPUS)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        found = re.search(r"http://127\.0\.0\.1:(\d+)/\?token=([\w-]+)", line)
+        assert found, (line, proc.stderr.read() if proc.poll() is not None else "")
+        port, token = int(found.group(1)), found.group(2)
+        assert len(token) >= 32
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("GET", "/")
+        refused = conn.getresponse()
+        assert refused.status == 403
+        refused.read()
+        conn.request("GET", f"/?token={token}")
+        first = conn.getresponse()
+        first.read()
+        assert first.status == 303
+        cookie = first.getheader("set-cookie").split(";")[0]
+        conn.request("GET", "/", headers={"Cookie": cookie})
+        page = conn.getresponse()
+        assert page.status == 200 and b"What-if workbench" in page.read()
+        conn.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
