@@ -12,6 +12,7 @@
 """
 from __future__ import annotations
 
+import gc
 import secrets
 import socket
 from pathlib import Path
@@ -87,6 +88,10 @@ def create_app(bench, *, token: str | None = None, port: int | None = None) -> t
     from . import routes
 
     token = token or new_token()
+    # The corpus, its arrays and the compiled rulebooks live as long as the server: move them out of
+    # the garbage collector's full passes, which otherwise pause an edit now and then.
+    gc.collect()
+    gc.freeze()
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.autoescape = True
     handlers = routes.Handlers(bench, templates)
