@@ -197,3 +197,64 @@ def test_the_experiment_is_labelled_and_extends_the_pdu_framework():
     assert [r.id for r in rb.overall.bands.rows][:2] == ["count-two-inadequate", "count-outstanding"]
     assert all(r.provenance is None or r.provenance.grade == "uncertain" for r in rb.overall.bands.rows)
     assert rb.overall.bands.provenance.grade == "uncertain" and "EXPERIMENT" in rb.overall.bands.provenance.source
+
+
+# ---- count conditions at, below and above their bounds ----
+
+PDU_STANDARDS = ("1.1", "1.2", "1.3", "1.4", "2.1", "2.2", "2.3", "2.4", "2.5")
+#: kind -> (the condition without its bound, ratings a counted standard takes in turn, ratings of the others).
+#: The others include the neighbouring rank, so a count off by one rank is seen.
+COUNT_KINDS = {
+    "ratings": ({"ratings": ["Inadequate"]}, ["Inadequate"], ["Requires improvement", "Good", "Outstanding"]),
+    "ratings, two": ({"ratings": ["Good", "Outstanding"]}, ["Good", "Outstanding"], ["Requires improvement", "Inadequate"]),
+    "at_most": ({"at_most": "Requires improvement"}, ["Requires improvement", "Inadequate"], ["Good", "Outstanding"]),
+    "at_least": ({"at_least": "Good"}, ["Good", "Outstanding"], ["Requires improvement", "Inadequate"]),
+    "at_least, top": ({"at_least": "Outstanding"}, ["Outstanding"], ["Good", "Requires improvement"]),
+    "at_most, bottom": ({"at_most": "Inadequate"}, ["Inadequate"], ["Requires improvement", "Good"]),
+}
+
+
+def counted_unit(k: int, counted: list[str], others: list[str]) -> dict[str, str]:
+    """Exactly k of the nine PDU standards take a counted rating."""
+    return {sid: (counted[i % len(counted)] if i < k else others[i % len(others)])
+            for i, sid in enumerate(PDU_STANDARDS)}
+
+
+@pytest.mark.parametrize("kind", list(COUNT_KINDS))
+@pytest.mark.parametrize("side", ["min", "max"])
+@pytest.mark.parametrize("bound", [1, 2, 3])
+def test_count_conditions_at_below_and_above_their_bounds(kind, side, bound):
+    condition, counted, others = COUNT_KINDS[kind]
+    cap = {"id": "count-cap", "enabled": True, "cap": "Inadequate", "description": f"{kind} {side} {bound}",
+           "counts": [{**condition, side: bound}]}
+    rb = cached_variant(f"count {kind} {side} {bound}", limits=[cap])
+    for k in (bound - 1, bound, bound + 1):
+        result = rate_unit(rb, counted_unit(k, counted, others)).overall
+        expected = k >= bound if side == "min" else k <= bound  # min: at least `bound`; max: at most
+        assert (result.limit is not None and result.limit.rule == "count-cap") == expected, (k, result.limit)
+        if expected:
+            assert result.rating == "Inadequate"
+
+
+@pytest.mark.parametrize("bound", [1, 2])
+def test_count_conditions_among_named_standards_count_only_those(bound):
+    cap = {"id": "gate-count", "enabled": True, "cap": "Requires improvement", "description": "gates",
+           "counts": [{"ratings": ["Inadequate"], "standards": ["2.2", "2.4"], "min": bound}]}
+    rb = cached_variant(f"gate count {bound}", limits=[cap])
+    for k in (0, 1, 2):
+        ratings = {sid: "Inadequate" for sid in PDU_STANDARDS}  # every standard outside the gates is Inadequate
+        ratings |= {"2.2": "Inadequate" if k >= 1 else "Requires improvement",
+                    "2.4": "Inadequate" if k >= 2 else "Good"}
+        result = rate_unit(rb, ratings).overall
+        assert (result.limit is not None) == (k >= bound), (k, bound)
+
+
+def test_a_count_band_row_with_both_bounds():
+    """Bands (not limits) compile count conditions the same way: 2 <= Good-or-better <= 3 gives Outstanding."""
+    row = {"id": "two-or-three", "counts": [{"at_least": "Good", "min": 2, "max": 3}], "then": "Outstanding"}
+    rb = cached_variant("count band both bounds", bands=[row, *MEAN_ROWS])
+    for k, expected_rule in ((1, "overall-requires-improvement"), (2, "two-or-three"), (3, "two-or-three"),
+                             (4, "overall-requires-improvement")):
+        ratings = counted_unit(k, ["Good", "Outstanding"], ["Requires improvement", "Inadequate"])
+        result = rate_unit(rb, ratings).overall
+        assert result.decision.rule == expected_rule, (k, result.decision.rule, result.score)

@@ -73,7 +73,7 @@ def test_intervals_contain_the_estimate_and_widen_with_level(n, data, level):
 
 
 def test_exact_matches_scipy_beta_quantiles():
-    stats = pytest.importorskip("scipy.stats")
+    from scipy import stats  # a test dependency (pyproject [test] extra): never skipped
     for s, n in [(1, 7), (13, 44), (30, 44), (99, 100), (250, 600)]:
         lo, hi = exact_interval(s, n, 0.95)
         assert lo == pytest.approx(stats.beta.ppf(0.025, s, n - s + 1), abs=1e-9)

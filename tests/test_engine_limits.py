@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import itertools
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
@@ -43,10 +44,13 @@ def random_tallies(units: int, seed: int, rulebook, most: int = 40) -> pd.DataFr
     return pd.DataFrame(rows, columns=TALLY_COLUMNS)
 
 
+_bounds = itertools.count(1)
+
+
 def fresh_bound() -> list[str]:
-    """--set assignments moving the Good/Outstanding boundary (80%) by a value no other test uses, so
-    the rulebook's band table compiles to rulesets new to the process."""
-    value = f"{80 + (uuid.uuid4().int % 97 + 1) / 100:.2f}"
+    """--set assignments moving the Good/Outstanding boundary (80%) to 80.01, 80.02, ... in turn (no
+    other test moves it there), so the band table compiles to rulesets new to the process."""
+    value = f"{80 + next(_bounds) / 100:.2f}"
     return [f"key_question_bands.rows[kq-outstanding].min={value}", f"key_question_bands.rows[kq-good].below={value}"]
 
 
@@ -54,15 +58,25 @@ def fresh(rulebook):
     return with_changes(rulebook, fresh_bound())
 
 
+def forget_decisions(monkeypatch):
+    """Empty every ruleset's memo for this test (restored afterwards), so each fact is asserted again."""
+    for name in list(rule_engine._memo):
+        monkeypatch.setitem(rule_engine._memo, name, {})
+
+
 def test_rating_5000_units_in_one_process_matches_rating_each_alone(pdu_rulebook):
     tallies = random_tallies(5000, seed=11, rulebook=pdu_rulebook)
     units = list(dict.fromkeys(tallies["unit"]))
+    rulebook = fresh(pdu_rulebook)  # new rulesets: every fact below is asserted, none comes from the memo
     before = rule_engine.stats()
-    together = {u.unit: u for u in rate_tallies(tallies, pdu_rulebook, None, allow_partial=True, units=units)}
+    together = {u.unit: u for u in rate_tallies(tallies, rulebook, None, allow_partial=True, units=units)}
     assert len(together) == 5000
-    assert rule_engine.stats()["sessions"] >= before["sessions"]  # sessions are opened and deleted as needed
+    used = rule_engine.stats()["sessions"] - before["sessions"]
+    # > 800 distinct key-question tallies plus their margins' neighbours: several sessions of at most
+    # SESSION_SIZE facts, each deleted after use (the live limit of 1,024 sessions is never approached)
+    assert used >= 4, used
     for name in units[:: 5000 // 40]:  # a sample of 40 units, each rated in a call of its own
-        alone = rate_tallies(tallies[tallies["unit"] == name].reset_index(drop=True), pdu_rulebook, None,
+        alone = rate_tallies(tallies[tallies["unit"] == name].reset_index(drop=True), rulebook, None,
                              allow_partial=True, units=[name])
         assert alone[0].to_dict() == together[name].to_dict()
 
@@ -82,32 +96,39 @@ def test_rating_from_several_threads_at_once_gives_the_sequential_results(pdu_ru
     assert threaded == [rate_group(g) for g in groups]
 
 
-def failing_recorder(fails_on: dict):
-    """A replacement for rule_engine._record whose action raises for facts with these field values."""
-    def record(rule_name):
-        def action(c):
-            if rule_name != rule_engine.SENTINEL and all(c.m[k] == v for k, v in fails_on.items()):
-                raise RuntimeError("recorder failed")
-            rule_engine._sink.append((c.m["fid"], rule_name))
-        return action
-    return record
+class FailingSink(list):
+    """A stand-in for rule_engine._sink whose `fail_at`-th append raises: one rule action fails."""
+
+    def __init__(self, fail_at: int):
+        super().__init__()
+        self.calls, self.fail_at = 0, fail_at
+
+    def append(self, item):
+        self.calls += 1
+        if self.calls == self.fail_at:
+            raise RuntimeError("recorder failed")
+        super().append(item)
 
 
-def test_a_failing_action_is_a_clean_engine_error_never_a_wrong_rating(pdu_rulebook, monkeypatch):
-    rulebook = fresh(pdu_rulebook)
+@pytest.mark.parametrize("fail_at", [1, 5, 40])
+def test_a_failing_action_is_a_clean_engine_error_never_a_wrong_rating(pdu_rulebook, monkeypatch, fail_at):
     frame = pd.read_csv(EXAMPLE, dtype=str, keep_default_na=False)
-    # 2.2.3 is 18 of 44 sufficient: its fact is x = 10000 * 18, d = 44 (exact rounding)
-    monkeypatch.setattr(rule_engine, "_record", failing_recorder({"x": 180000, "d": 44}))
-    with pytest.raises(EngineError, match=r"a rule action failed .*RuntimeError: recorder failed"):
-        rate(frame, rulebook, judgements=judgements_frame(ALL_GOOD_JUDGEMENTS))
+    forget_decisions(monkeypatch)
+    sink = FailingSink(fail_at)
+    monkeypatch.setattr(rule_engine, "_sink", sink)
+    with pytest.raises(EngineError, match=r"a rule action failed \(ruleset re_\w+, rule \w+, fact \{.*\}\): "
+                                          r"RuntimeError: recorder failed"):
+        rate(frame, pdu_rulebook, judgements=judgements_frame(ALL_GOOD_JUDGEMENTS))
+    assert sink.calls >= fail_at
 
 
 def test_a_failing_action_through_the_cli_exits_3_with_a_clear_message(monkeypatch):
-    monkeypatch.setattr(rule_engine, "_record", failing_recorder({"x": 180000, "d": 44}))
-    moved = [option for assignment in fresh_bound() for option in ("--set", assignment)]
-    result = CliRunner().invoke(main, ["pdu", str(EXAMPLE), "-j", str(JUDGEMENTS), *moved])
+    forget_decisions(monkeypatch)
+    monkeypatch.setattr(rule_engine, "_sink", FailingSink(3))
+    result = CliRunner().invoke(main, ["pdu", str(EXAMPLE), "-j", str(JUDGEMENTS)])
     assert result.exit_code == 3 and isinstance(result.exception, SystemExit), result.output
-    assert "\nerror: rule engine failure (please report): a rule action failed (ruleset " in result.stderr
+    assert result.stderr.startswith("error: rule engine failure (please report): a rule action failed (ruleset ")
+    assert result.stderr.rstrip().endswith("RuntimeError: recorder failed")
     assert result.stdout == "" and "Traceback" not in result.output
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from pathlib import Path
 
@@ -21,7 +22,9 @@ from ratings_engine.toolkit.scenarios import load_scenario_file, run_scenario_pa
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "cases"
-PUBLISHED_YOUTH = ROOT.parent / "shared" / "data" / "youth_overall_ratings.csv"
+#: A copy of shared/data/youth_overall_ratings.csv (licence and source: tests/fixtures/published/README.md).
+PUBLISHED_YOUTH = ROOT / "tests" / "fixtures" / "published" / "youth_overall_ratings.csv"
+SHARED_YOUTH = ROOT.parent / "shared" / "data" / "youth_overall_ratings.csv"
 
 FRAMEWORKS = ["probation-pdu-2021", "probation-pdu-2023", "probation-crc-nps-2018", "youth-justice-2018",
               "youth-justice-2021"]
@@ -86,12 +89,20 @@ def test_shipped_scenarios_pass(rulebook):
 
 
 def _published_youth_rows() -> list[dict]:
-    if not PUBLISHED_YOUTH.is_file():
-        pytest.skip(f"published youth ratings not available at {PUBLISHED_YOUTH} (shared data folder next to the repo)")
     with PUBLISHED_YOUTH.open(newline="", encoding="utf-8") as f:
         rows = [r for r in csv.DictReader(f) if r["quality"] == "ok"]
-    assert len(rows) >= 70 and {r["max_score"] for r in rows} == {"36"}
+    assert len(rows) == 79 and {r["max_score"] for r in rows} == {"36"}
     return rows
+
+
+def test_the_published_youth_ratings_fixture_is_the_shared_data():
+    """The fixture is a copy (so a clone runs the published-ratings test); it must not drift from shared/."""
+    published = PUBLISHED_YOUTH.read_bytes()
+    assert hashlib.sha256(published).hexdigest() == "fceab1cb0dacd4e6b085c8495a95bc210f6b02de575ebbcecfadcc6ed9fec395"
+    if SHARED_YOUTH.is_file():
+        assert SHARED_YOUTH.read_bytes() == published, "refresh tests/fixtures/published (see its README.md)"
+    licence = (PUBLISHED_YOUTH.parent / "LICENSE").read_text(encoding="utf-8")
+    assert "MIT License" in licence and "data-to-insight" in licence
 
 
 @pytest.mark.parametrize("rulebook", ["youth-justice-2018", "youth-justice-2021"])

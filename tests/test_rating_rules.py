@@ -12,7 +12,6 @@ from conftest import (
 )
 
 from ratings_engine import NOT_INSPECTED, rate
-from ratings_engine.engine.decide import KeyQuestionInput, compile_rulebook
 from ratings_engine.io.rulebooks import with_changes
 
 OUT, GOOD, RI, INAD = "Outstanding", "Good", "Requires improvement", "Inadequate"
@@ -86,13 +85,16 @@ def test_truncate_whole_percent_drops_the_fraction(pdu_rulebook):
     assert kq.rating == OUT
 
 
-def test_band_decisions_agree_with_the_decision_table_directly(pdu_rulebook):
-    """The API's key-question rating is the compiled table's outcome for the same tally."""
-    compiled = compile_rulebook(pdu_rulebook)
-    for s, a, _ in EXACT_BOUNDARIES[:8]:
-        (outcome,) = compiled.band([KeyQuestionInput(s, a)])
+#: The shipped key-question band rows, by hand: the row each rating must come from.
+KQ_ROW_BY_HAND = {OUT: "kq-outstanding", GOOD: "kq-good", RI: "kq-requires-improvement", INAD: "kq-inadequate"}
+
+
+def test_band_decisions_name_the_row_that_gives_the_rating(pdu_rulebook):
+    """Every boundary tally is decided by the row written here by hand, and by that row alone."""
+    for s, a, expected in EXACT_BOUNDARIES:
         _, kq = rate_one_key_question(pdu_rulebook, s, a)
-        assert (outcome.rule, outcome.row.then) == (kq.decision.rule, kq.rating)
+        assert (kq.decision.rule, kq.decision.matched, kq.rating) == (
+            KQ_ROW_BY_HAND[expected], (KQ_ROW_BY_HAND[expected],), expected), (s, a)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import CASES
+from conftest import CASES, required
 
 from ratings_engine import api
 from ratings_engine.cli import main
@@ -238,7 +238,10 @@ def _read_png(path) -> np.ndarray:
 def test_report_renders_in_headless_chromium(report_file, tmp_path):
     browser = _chromium()
     if browser is None:
-        pytest.skip("no chromium on PATH (Debian package 'chromium'; .ci/run installs it)")
+        message = "no chromium on PATH (Debian package 'chromium'; .ci/run installs it)"
+        if required("RATINGS_ENGINE_REQUIRE_BROWSER"):
+            pytest.fail(f"{message}, and a browser is required here (CI or RATINGS_ENGINE_REQUIRE_BROWSER set)")
+        pytest.skip(message)
     png = tmp_path / "shot.png"
     command = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync",

@@ -17,7 +17,7 @@ from conftest import (
     standard_counts,
 )
 
-from ratings_engine import RulebookError, rate
+from ratings_engine import EngineError, RulebookError, rate
 from ratings_engine.cli import main
 from ratings_engine.engine import rule_engine
 from ratings_engine.engine.decide import (
@@ -90,6 +90,52 @@ def test_a_rule_matching_several_rows_reports_them_all_in_table_order():
 def test_the_sentinel_name_is_reserved():
     with pytest.raises(ValueError):
         rule_engine.register([(rule_engine.SENTINEL, None)])
+
+
+class LossySink(list):
+    """A stand-in for rule_engine._sink that, while `active`, records the sentinel hit of fact `fid` of a
+    session `copies` times: 0 as if durable_rules dropped the fact, 2 as if it fired twice."""
+
+    def __init__(self, fid: int, copies: int):
+        super().__init__()
+        self.fid, self.copies, self.active = fid, copies, True
+
+    def append(self, item):
+        fid, rule_name = item
+        lost = self.active and fid == self.fid and rule_name == rule_engine.SENTINEL
+        for _ in range(self.copies if lost else 1):
+            super().append(item)
+
+
+@pytest.mark.parametrize("copies", [0, 2], ids=["dropped", "doubled"])
+def test_a_fact_not_decided_exactly_once_is_an_engine_error(monkeypatch, copies):
+    name = rule_engine.register([("low", {"$lt": {"v": 5}}), (f"any_{uuid.uuid4().hex}", None)])
+    monkeypatch.setattr(rule_engine, "_sink", LossySink(3, copies))
+    with pytest.raises(EngineError, match=r"did not decide every fact exactly once \(ruleset re_\w+, e\.g\. \{'v': 3\}\)"):
+        rule_engine.match(name, [{"v": v} for v in range(8)])
+    assert rule_engine._memo[name] == {}  # nothing from the failed session is remembered
+
+
+def test_a_fact_dropped_by_a_limiting_rule_is_an_engine_error_not_no_limit(pdu_rulebook, monkeypatch):
+    """A dropped fact in the limits table would read as "no limit": it must stop the rating instead."""
+    limited = with_changes(pdu_rulebook, ["overall.limits.rows[no-outstanding-with-inadequate].enabled=true"])
+    compiled = compile_rulebook(limited)
+    frame = limit_frame((0, 5))
+    (capped,) = rate_with(limited, frame, OUTSTANDING_JUDGEMENTS).units
+    assert capped.overall.limit.rule == "no-outstanding-with-inadequate"  # the limit applies when nothing is lost
+    sink = LossySink(0, 0)
+    original = rule_engine._assert_session
+
+    def lossy_in_the_limits_table(ruleset, facts):
+        sink.active = ruleset == compiled.limits.ruleset
+        return original(ruleset, facts)
+
+    for name in list(rule_engine._memo):
+        monkeypatch.setitem(rule_engine._memo, name, {})
+    monkeypatch.setattr(rule_engine, "_sink", sink)
+    monkeypatch.setattr(rule_engine, "_assert_session", lossy_in_the_limits_table)
+    with pytest.raises(EngineError, match="did not decide every fact exactly once"):
+        rate_with(limited, frame, OUTSTANDING_JUDGEMENTS)
 
 
 def test_registering_the_same_table_twice_reuses_one_ruleset(pdu_rulebook):

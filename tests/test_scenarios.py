@@ -8,15 +8,17 @@ from click.testing import CliRunner
 from conftest import CASES, ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracles import SCORE, kq_band, overall_band
 
 from ratings_engine import InputError
 from ratings_engine.api import load_rulebook as get_rulebook
 from ratings_engine.api import run_scenarios
 from ratings_engine.cli import main
-from ratings_engine.engine.decide import KeyQuestionInput, compile_rulebook
-from ratings_engine.toolkit.scenarios import synthetic_tally
+from ratings_engine.toolkit.scenarios import load_scenario_file, synthetic_tally
 
 SCENARIOS = ROOT / "rules" / "scenarios"
+OVERALL_RULEBOOKS = ("probation-pdu-2021", "probation-pdu-2023", "probation-crc-nps-2018", "youth-justice-2018",
+                     "youth-justice-2021")
 SEED_CASES = CASES / "redcar-cleveland-middlesbrough.csv"
 SEED_JUDGEMENTS = CASES / "redcar-cleveland-middlesbrough-judgements.csv"
 
@@ -59,7 +61,7 @@ FAILING = """
 rulebook: probation-pdu-2021
 scenarios:
   - name: passes
-    given: {ratings: {"1.1": Good, "1.2": Good, "1.3": Good, "1.4": Good}}
+    given: {ratings: {"1.1": Good, "1.2": Good, "1.3": Good, "1.4": Good}, allow_partial: true}
     expect: {overall: Good}
   - name: wrong on purpose
     given:
@@ -280,6 +282,19 @@ MALFORMED = {
             given: {cases: nothere.csv}
             expect: {overall: Good}
         """, "line 5, at scenarios[0].given.cases: case file 'nothere.csv' not found"),
+    "unknown rule": ("""
+        rulebook: probation-pdu-2021
+        scenarios:
+          - name: a
+            expect: {overall: Good, rule: overall-great}
+        """, "line 5, at scenarios[0].expect.rule: unknown overall.bands row 'overall-great' (rulebook "
+             "probation-pdu-2021 has overall-inadequate, overall-requires-improvement, overall-good, overall-outstanding)"),
+    "unknown limit": ("""
+        rulebook: probation-pdu-2021
+        scenarios:
+          - name: a
+            expect: {limit: no-such-cap}
+        """, "at scenarios[0].expect.limit: unknown overall.limits row 'no-such-cap'"),
     "several units": (f"""
         rulebook: probation-pdu-2021
         scenarios:
@@ -310,12 +325,83 @@ def test_a_missing_scenario_path_is_an_error(tmp_path):
 @settings(max_examples=25, deadline=None)
 @given(good=st.integers(51, 79), ri=st.integers(1, 50))
 def test_synthetic_tallies_give_the_rating_asked_for_under_any_band_table(good, ri):
-    """`ratings:` for a case standard asks the rulebook's own table; moving the thresholds moves the tallies."""
+    """`ratings:` for a case standard asks the rulebook's own table; moving the thresholds moves the tallies.
+
+    The expected rating is worked out here from the moved thresholds (tests/oracles.py), not asked of
+    the rulebook the tallies were found with.
+    """
     rb = get_rulebook(changes=[f"key_question_bands.rows[kq-good].min={good}",
                                  f"key_question_bands.rows[kq-requires-improvement].below={good}",
                                  f"key_question_bands.rows[kq-requires-improvement].min={ri}",
                                  f"key_question_bands.rows[kq-inadequate].below={ri}"]).rulebook
+    cuts = (("Outstanding", 80), ("Good", good), ("Requires improvement", ri))
     for rating in rb.ratings:
         s, a = synthetic_tally(rb, rating)
-        (outcome,) = compile_rulebook(rb).band([KeyQuestionInput(s, a)])
-        assert outcome.row.then == rating
+        assert kq_band(s, a, cuts=cuts) == rating, (rating, s, a)
+
+
+# ---------------------------------------------------------------------------------------------
+# Pinning the deciding rule
+
+PINNED = """
+rulebook: youth-justice-2018
+scenarios:
+  - name: right rule
+    given: {ratings: {"1.1": Outstanding, "1.2": Outstanding, "1.3": Requires improvement, "1.4": Inadequate,
+                      "2.1": Inadequate, "2.2": Inadequate, "2.3": Inadequate, "2.4": Inadequate,
+                      "3.1": Inadequate, "3.2": Inadequate, "3.3": Inadequate, "3.4": Inadequate}}
+    expect: {overall: Requires improvement, rule: youth-12-requires-improvement, limit: null, score: 7}
+  - name: same rating, other rule
+    given: {ratings: {"1.1": Outstanding, "1.2": Outstanding, "1.3": Requires improvement, "1.4": Inadequate,
+                      "2.1": Inadequate, "2.2": Inadequate, "2.3": Inadequate, "2.4": Inadequate,
+                      "3.1": Inadequate, "3.2": Inadequate, "3.3": Inadequate, "3.4": Inadequate}}
+    expect: {overall: Requires improvement, rule: mean-requires-improvement, score: 7}
+  - name: a limit that does not match
+    given: {ratings: {"1.1": Good, "1.2": Good, "1.3": Good, "1.4": Good}, allow_partial: true}
+    expect: {overall: Good, limit: no-outstanding-with-inadequate}
+"""
+
+
+def test_a_scenario_pins_the_rule_that_decided_not_only_the_rating(tmp_path):
+    path = write(tmp_path, PINNED)
+    report = run_scenarios("youth-justice-2018", path)
+    right, other, limit = report.results
+    assert right.passed and right.actual["rule"] == "youth-12-requires-improvement" and right.actual["limit"] is None
+    assert [(m.what, m.expected, m.actual) for m in other.mismatches] == [
+        ("rule", "mean-requires-improvement", "youth-12-requires-improvement")]
+    assert [(m.what, m.expected, m.actual) for m in limit.mismatches] == [
+        ("limit", "no-outstanding-with-inadequate", None)]
+    result = run("youth-justice-2018", path)
+    assert result.exit_code == 1
+    assert "rule: expected mean-requires-improvement, got youth-12-requires-improvement" in result.stdout
+
+
+def shipped_scenarios():
+    for path in sorted(SCENARIOS.glob("*.yaml")):
+        for scn in load_scenario_file(path).model.scenarios:
+            yield path.stem, scn
+
+
+def test_every_shipped_scenario_with_a_rating_pins_its_rule_and_score():
+    unpinned = [(rb, s.name) for rb, s in shipped_scenarios()
+                if s.expect.overall is not None and (s.expect.rule is None or s.expect.score is None)]
+    assert unpinned == []
+    published = [s for _, s in shipped_scenarios() if s.provenance and s.provenance.grade == "confirmed"]
+    assert len(published) >= 4 + 2 * 37  # the seed letter, 3 published PDU scores, youth 0-36 twice
+
+
+def test_pinned_rules_of_rating_scenarios_agree_with_the_hand_written_tables():
+    """Scenarios giving every standard a rating: score, rating and rule from tests/oracles.py."""
+    checked = 0
+    for rulebook_id, scn in shipped_scenarios():
+        given = scn.given
+        if (given.cases or given.tallies or given.judgements or not given.ratings or scn.expect.overall is None
+                or rulebook_id not in OVERALL_RULEBOOKS):
+            continue
+        scored = [r for sid, r in given.ratings.items()
+                  if r != "Not inspected" and not (rulebook_id == "youth-justice-2021" and sid == "4.1")]
+        score = sum(SCORE[r] for r in scored)
+        rating, rule = overall_band(rulebook_id, score, len(scored))
+        assert (scn.expect.overall, scn.expect.rule, scn.expect.score) == (rating, rule, score), (rulebook_id, scn.name)
+        checked += 1
+    assert checked >= 2 * 37 + 12 + 7 + 4

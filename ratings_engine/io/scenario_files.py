@@ -85,6 +85,8 @@ class Given(_Strict):
 
 class Expect(_Strict):
     overall: Text | None = None  # null: no overall rating (refused or not rated)
+    rule: Text | None = None  # the overall band row that decided it (null: none did)
+    limit: Text | None = None  # the limit row that matched (null: no limit matched)
     status: Literal["rated", "partial", "incomplete", "not rated"] | None = None
     score: Count | None = None
     max_score: Count | None = None
@@ -99,7 +101,8 @@ class Expect(_Strict):
     @model_validator(mode="after")
     def _expects_something(self) -> "Expect":
         if not self.model_fields_set:
-            raise ValueError("expect at least one of overall, status, score, max_score, standards, key_questions")
+            raise ValueError("expect at least one of overall, rule, limit, status, score, max_score, standards, "
+                             "key_questions")
         return self
 
 

@@ -49,7 +49,7 @@ SYNTHETIC_CASES = 100
 
 @dataclass(frozen=True)
 class Mismatch:
-    what: str  # "overall", "status", "score", "max_score", "standard 2.2", "key question 2.2.3"
+    what: str  # "overall", "rule", "limit", "status", "score", "max_score", "standard 2.2", "key question 2.2.3"
     expected: Any
     actual: Any
     because: str
@@ -270,6 +270,14 @@ def _run_one(sf: LoadedScenarios, i: int, scn: Scenario, rulebook: Rulebook) -> 
     if exp.overall is not None:
         expected_overall = _canonical_rating(rulebook, exp.overall, sf.where(base + ("expect", "overall")), problems,
                                              allow_not_inspected=False)
+    for key, table_rows in (("rule", rulebook.overall.bands.rows),
+                            ("limit", rulebook.overall.limits.rows if rulebook.overall.limits else ())):
+        value = getattr(exp, key)
+        if value is not None and value not in {r.id for r in table_rows}:
+            table = "overall.bands" if key == "rule" else "overall.limits"
+            problems.append(Problem(f"unknown {table} row {value!r} (rulebook {rulebook.id} has "
+                                    f"{', '.join(r.id for r in table_rows) or 'none'})",
+                                    sf.where(base + ("expect", key))))
     if problems:
         raise InputError(problems)
 
@@ -281,7 +289,8 @@ def _run_one(sf: LoadedScenarios, i: int, scn: Scenario, rulebook: Rulebook) -> 
 
     mismatches = _compare(result, exp, expected_overall, expected_standards, expected_kqs)
     o = result.overall
-    actual = {"overall": o.rating, "status": o.status, "score": o.score, "max_score": o.max_score}
+    actual = {"overall": o.rating, "rule": o.decision.rule, "limit": o.limit.rule if o.limit is not None else None,
+              "status": o.status, "score": o.score, "max_score": o.max_score}
     return ScenarioResult(sf.source, sf.line_of(base), scn.name, unit, tuple(mismatches), actual, scn.provenance)
 
 
@@ -291,6 +300,11 @@ def _compare(result: UnitResult, exp: Expect, overall: str | None, standards: di
     out = []
     if "overall" in exp.model_fields_set and overall != o.rating:
         out.append(Mismatch("overall", overall, o.rating, overall_because))
+    if "rule" in exp.model_fields_set and exp.rule != o.decision.rule:
+        out.append(Mismatch("rule", exp.rule, o.decision.rule, overall_because))
+    actual_limit = o.limit.rule if o.limit is not None else None
+    if "limit" in exp.model_fields_set and exp.limit != actual_limit:
+        out.append(Mismatch("limit", exp.limit, actual_limit, overall_because))
     for key, actual in (("status", o.status), ("score", o.score), ("max_score", o.max_score)):
         expected = getattr(exp, key)
         if expected is not None and expected != actual:
