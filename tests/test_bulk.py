@@ -199,3 +199,70 @@ def test_example_unit_matches_rate_pdu(example_cases, example_judgements):
     frame = bulk_report.overall_frame()
     assert frame.loc[0, "rating"] == "Requires improvement" and frame.loc[0, "score"] == 8
     assert bulk_report.standards_frame().loc[0, "2.1"] == NOT_INSPECTED
+
+
+# ---------------------------------------------------------------------------------------------
+# The array API's own edges, with expected values written here
+
+
+def arrays(rows: list[dict[str, tuple[int, int]]]):
+    """(sufficient, applicable, present) arrays for rows of {key question: (sufficient, applicable)}."""
+    k = len(LAYOUT.key_questions)
+    s, a, p = np.zeros((len(rows), k), np.int64), np.zeros((len(rows), k), np.int64), np.zeros((len(rows), k), bool)
+    for r, row in enumerate(rows):
+        for kq, (x, y) in row.items():
+            j = LAYOUT.key_questions.index(kq)
+            s[r, j], a[r, j], p[r, j] = x, y, True
+    return s, a, p
+
+
+def test_labels_of_every_code_at_every_level():
+    assert [bulk.label(BASE, c) for c in (0, 1, 2, 3)] == ["Inadequate", "Requires improvement", "Good", "Outstanding"]
+    assert (bulk.label(BASE, NOT_RATED), bulk.label(BASE, MISSING)) == (NOT_INSPECTED, "judgement missing")
+    assert (bulk.label(BASE, NOT_RATED, "overall"), bulk.label(BASE, MISSING, "overall")) == (
+        "not rated", "no rating (judgements missing)")
+    assert (bulk.label(BASE, NOT_RATED, "key_question"), bulk.label(BASE, MISSING, "key_question")) == (
+        "not rated", "absent")
+
+
+def test_bulk_refuses_bad_arrays_and_half_standards():
+    compiled = compile_rulebook(BASE)
+    judged = np.full(len(JUDGED), 2)
+    s, a, p = arrays([{"2.2.1": (1, 2), "2.2.2": (1, 2), "2.2.3": (1, 2)}])
+    with pytest.raises(ValueError, match="must both be"):
+        bulk.evaluate(compiled, s, a[:, :-1], p, judged)
+    with pytest.raises(ValueError, match="must both be"):
+        bulk.evaluate(compiled, s[0], a[0], p[0], judged)
+    for bad in (-1, 3):  # below 0, above the applicable count
+        s2 = s.copy()
+        s2[0, LAYOUT.key_questions.index("2.2.1")] = bad
+        with pytest.raises(InputError, match="between 0 and the applicable count"):
+            bulk.evaluate(compiled, s2, a, p, judged)
+    for given in ({"2.2.1": (1, 2)}, {"2.2.1": (1, 2), "2.2.2": (1, 2)}):  # one or two of three
+        s3, a3, p3 = arrays([given])
+        with pytest.raises(InputError, match="standard 2.2 .* some key questions but not all"):
+            bulk.evaluate(compiled, s3, a3, p3, judged)
+
+
+def test_bulk_overall_without_judgements_is_refused_unless_partial():
+    compiled = compile_rulebook(BASE)
+    s, a, p = arrays([{"2.2.1": (9, 10), "2.2.2": (9, 10), "2.2.3": (9, 10)}])
+    missing = np.full(len(JUDGED), MISSING)
+    refused = bulk.evaluate(compiled, s, a, p, missing)  # allow_partial defaults to False
+    assert (int(refused.overall[0]), list(refused.status())) == (MISSING, ["incomplete"])
+    partial = bulk.evaluate(compiled, s, a, p, missing, allow_partial=True)
+    assert (int(partial.overall[0]), list(partial.status()), int(partial.score[0])) == (3, ["partial"], 3)
+    nothing = bulk.evaluate(compiled, *arrays([{}]), np.full(len(JUDGED), NOT_RATED))
+    assert (int(nothing.overall[0]), list(nothing.status())) == (NOT_RATED, ["not rated"])
+
+
+def test_bulk_decides_large_samples_beyond_the_dense_table():
+    """Applicable counts so large that the (applicable x sufficient) lookup would be too big: found by sorting."""
+    compiled = compile_rulebook(BASE)
+    big = 1 << 12  # 4096 x 4096 > the dense limit
+    s, a, p = arrays([{"2.2.1": (int(big * 0.8), big), "2.2.2": (int(big * 0.8) - 1, big), "2.2.3": (big, big)},
+                      {"2.2.1": (1, 2), "2.2.2": (0, 1), "2.2.3": (13, 20)}])
+    out = bulk.evaluate(compiled, s, a, p, np.full(len(JUDGED), 2))
+    cols = [LAYOUT.key_questions.index(k) for k in ("2.2.1", "2.2.2", "2.2.3")]
+    # 3276/4096 = 79.98% Good; 3275/4096 Good; 100% Outstanding | 50% RI, 0% Inadequate, 65% Good
+    assert out.key_questions[:, cols].tolist() == [[2, 2, 3], [1, 0, 2]]

@@ -320,3 +320,32 @@ def test_a_capped_rating_is_shown_in_the_table(write_file, shipped_rulebook_text
     assert result.exit_code == 0, result.output
     assert "Overall rating: Good (capped by no-outstanding-with-inadequate)" in result.stdout
     assert "caps the rating at Good" in result.stdout
+
+
+def test_a_32_bit_identity_collision_is_retried_one_fact_per_session(monkeypatch):
+    """durable_rules refuses a fact whose 32-bit identity it has seen in the session (MessageObservedException):
+    the batch is asserted again one fact per session, and a single refused fact is an EngineError."""
+    from durable.engine import MessageObservedException
+
+    host = rule_engine._get_host()
+    real = host.assert_facts
+    calls = []
+
+    def colliding(ruleset, batch):
+        calls.append(len(batch))
+        if len(batch) > 1 or batch[0]["v"] == 13:
+            real(ruleset, batch)  # the facts are asserted, then reported as a collision
+            raise MessageObservedException(batch[0])
+        return real(ruleset, batch)
+
+    name = rule_engine.register([("low", {"$lt": {"v": 10}}), (f"odd_{uuid.uuid4().hex}", {"v": 7})])
+    monkeypatch.setattr(host, "assert_facts", colliding)
+    facts = [{"v": v} for v in (3, 7, 12)]
+    assert rule_engine.match(name, facts) == [("low",), ("low", name_of_odd(name)), ()]
+    assert calls == [3, 1, 1, 1]  # one batch refused, then each fact in a session of its own
+    with pytest.raises(EngineError, match=r"rejected a fact as already observed: \{'v': 13\}"):
+        rule_engine.match(name, [{"v": 13}])
+
+
+def name_of_odd(ruleset: str) -> str:
+    return next(r for r in rule_engine._get_host().get_ruleset(ruleset)._definition if r.startswith("odd_"))
