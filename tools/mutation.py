@@ -321,6 +321,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=ROOT / ".mutation-coverage.json",
                         help="coverage map cache (delete it after changing tests or code)")
     parser.add_argument("--json", type=Path, help="write every mutant's result here")
+    parser.add_argument("--retry", type=Path, help="a --json file of an earlier run: keep its kills, run only its "
+                                                   "survivors again (after adding tests)")
     args = parser.parse_args(argv)
 
     mutants = all_mutants(args.only)
@@ -348,7 +350,13 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     results: dict[Mutant, str] = {}
     queue = []
+    earlier = {}
+    if args.retry:
+        earlier = {(e["path"], e["index"], e["description"]): e["result"] for e in json.loads(args.retry.read_text())}
     for m in mutants:
+        if earlier.get((m.path, m.index, m.description)) in ("killed", "timeout"):
+            results[m] = earlier[(m.path, m.index, m.description)]
+            continue
         contexts = lines.get((m.path, m.cover_line))
         if contexts is None:
             results[m] = "no coverage"
