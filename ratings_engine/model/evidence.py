@@ -73,6 +73,14 @@ class Judgement:
     reason: str | None
     source: str
     row: int
+    sheet: str | None = None  # the worksheet, for a judgement read from an .xlsx workbook
+
+    @property
+    def where(self) -> str:
+        """Where the judgement was given: 'file row 2', or 'file, sheet 'Judgements', row 2'."""
+        if self.sheet:
+            return f"{self.source}, sheet {self.sheet!r}, row {self.row}"
+        return f"{self.source} row {self.row}"
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from dataclasses import replace
 
 from ..engine.decide import compile_rulebook
 from ..model.errors import InputError, Problem
+from ..model.notices import Notice
 from ..model.overrides import Override, OverrideSet
 from ..model.results import Decision, RatingReport, StandardResult, UnitResult
 from ..model.rulebook import Provenance, Rulebook
@@ -53,8 +54,8 @@ def apply_overrides(report: RatingReport, overrides: OverrideSet, rulebook: Rule
     warnings = list(report.warnings)
     for o in overrides.items:
         if o.unit is not None and o.unit not in units:
-            warnings.append(f"override of standard {o.standard} for unit {o.unit!r} ({o.origin}) NOT USED: "
-                            f"no cases for that unit")
+            warnings.append(Notice(f"override of standard {o.standard} for unit {o.unit!r} ({o.origin}) NOT USED: "
+                                   "no cases for that unit", "override-unused"))
     compiled = compile_rulebook(rulebook)
     out: list[UnitResult] = []
     for u in report.units:
@@ -81,12 +82,12 @@ def apply_overrides(report: RatingReport, overrides: OverrideSet, rulebook: Rule
                                           "max_score": before.max_score, "status": before.status}}))
         for o in mine.values():
             s = next(s for s in stds if s.id == o.standard)
-            warnings.append(f"unit {u.unit!r}: standard {o.standard} {s.name} OVERRIDDEN by the panel: "
-                            f"{o.rating} (computed {s.decision.inputs['computed_rating'] or 'no rating'}); "
-                            f"reason: {o.reason} [{o.origin}]")
+            warnings.append(Notice(f"unit {u.unit!r}: standard {o.standard} {s.name} OVERRIDDEN by the panel: "
+                                   f"{o.rating} (computed {s.decision.inputs['computed_rating'] or 'no rating'}); "
+                                   f"reason: {o.reason} [{o.origin}]", "override"))
         if (overall.rating, overall.score) != (before.rating, before.score):
-            warnings.append(f"unit {u.unit!r}: overall with overrides {overall.rating}, score "
-                            f"{overall.score}/{overall.max_score} (without overrides: {without})")
+            warnings.append(Notice(f"unit {u.unit!r}: overall with overrides {overall.rating}, score "
+                                   f"{overall.score}/{overall.max_score} (without overrides: {without})", "override"))
         out.append(UnitResult(u.unit, standards, overall))
     return replace(report, units=tuple(out), inputs=tuple(report.inputs) + tuple(overrides.inputs),
                    warnings=tuple(warnings))

@@ -242,14 +242,16 @@ def _judgement_standard(rulebook: Rulebook, unit: str, std: Standard, judgement)
         return StandardResult(std.id, std.name, domain, "judgement", std.scored, None, None, (), None, decision)
     reason = f": {judgement.reason}" if judgement.reason else ""
     inputs = {"file": judgement.source, "row": judgement.row}
+    if judgement.sheet:
+        inputs["sheet"] = judgement.sheet
     if judgement.rating == NOT_INSPECTED:
         decision = Decision(subject, "not_inspected", None, NOT_INSPECTED, inputs,
-                            f"judged not inspected ({judgement.source} row {judgement.row}){reason}; "
+                            f"judged not inspected ({judgement.where}){reason}; "
                             "it leaves the score and the maximum", std.provenance)
         return StandardResult(std.id, std.name, domain, "judgement", std.scored, NOT_INSPECTED, None, (), None,
                               decision, judgement.reason)
     decision = Decision(subject, "judgement", None, judgement.rating, inputs,
-                        f"rated {judgement.rating} by inspectors' judgement ({judgement.source} row {judgement.row}){reason}",
+                        f"rated {judgement.rating} by inspectors' judgement ({judgement.where}){reason}",
                         std.provenance)
     score = rulebook.score(judgement.rating) if std.scored else None
     return StandardResult(std.id, std.name, domain, "judgement", std.scored, judgement.rating, score, (), None,

@@ -11,6 +11,7 @@ from typing import Sequence
 
 from ..model.audit import Audit
 from ..model.errors import InputError
+from ..model.notices import Notice
 from ..model.evidence import CaseEvidence, Judgements, TallyEvidence
 from ..model.results import RatingReport, RulebookStamp, UnitResult
 from ..model.rulebook import LoadedRulebook
@@ -57,15 +58,15 @@ def rating_warnings(results: Sequence[UnitResult]) -> list[str]:
     warnings = []
     for u in results:
         if u.overall.status == "incomplete":
-            warnings.append(f"unit {u.unit!r}: no overall rating, judgement standard(s) "
-                            f"{', '.join(u.overall.missing_judgements)} missing")
+            warnings.append(Notice(f"unit {u.unit!r}: no overall rating, judgement standard(s) "
+                                   f"{', '.join(u.overall.missing_judgements)} missing", "missing"))
         elif u.overall.status == "partial":
-            warnings.append(f"unit {u.unit!r}: PARTIAL overall rating, judgement standard(s) "
-                            f"{', '.join(u.overall.missing_judgements)} missing")
+            warnings.append(Notice(f"unit {u.unit!r}: PARTIAL overall rating, judgement standard(s) "
+                                   f"{', '.join(u.overall.missing_judgements)} missing", "missing"))
         unscored = [s.id for s in u.standards if s.rating is None and not s.scored]
         if unscored:
-            warnings.append(f"unit {u.unit!r}: judgement for unscored standard(s) {', '.join(unscored)} missing "
-                            "(shown as missing; the overall rating does not depend on it)")
+            warnings.append(Notice(f"unit {u.unit!r}: judgement for unscored standard(s) {', '.join(unscored)} missing "
+                                   "(shown as missing; the overall rating does not depend on it)", "missing"))
     return warnings
 
 
@@ -88,5 +89,5 @@ def judgement_audit(judgements: Judgements, units: list[str], warnings: list[str
     audit.rows_used = len(judgements.items) - len(unused)
     audit.skip("unit not being rated", len(unused))
     for unit in sorted({j.unit for j in unused}):
-        warnings.append(f"{judgements.source}: judgements for unit {unit!r} not used (no cases for it)")
+        warnings.append(Notice(f"{judgements.source}: judgements for unit {unit!r} not used (no cases for it)", "unused"))
     return audit

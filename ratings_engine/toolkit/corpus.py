@@ -38,6 +38,7 @@ from ..io.tallies import is_tally_header, tallies_from_table
 from ..model.audit import Audit
 from ..model.errors import InputError, Location, Problem
 from ..model.evidence import TALLY_COLUMNS, BlankPolicy, Judgement, Judgements, ReadOptions
+from ..model.notices import Notice
 from ..model.results import RatingReport
 from ..model.rulebook import LoadedRulebook, Rulebook
 from ..rating.rate import rate_tallies
@@ -202,8 +203,8 @@ def _pair_judgements(judgement_files, units_of_file: dict[Path, list[str]], unit
         audit.rows_used = used
         for unit, n in sorted(unused_units.items()):
             audit.skip(f"unit {unit!r} has no evidence in the corpus", n)
-            warnings.append(f"{judgements.source}: {n} judgement(s) for unit {unit!r} not used (no case or tally "
-                            "evidence for it in the corpus)")
+            warnings.append(Notice(f"{judgements.source}: {n} judgement(s) for unit {unit!r} not used (no case or "
+                                   "tally evidence for it in the corpus)", "unused"))
     if problems:
         raise InputError(problems)
     return items, audits

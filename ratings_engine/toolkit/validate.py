@@ -20,6 +20,7 @@ from ..engine.decide import OverallInput, compile_rulebook
 from ..io.drafts import Draft, DraftRating, UnitDraft
 from ..model.audit import Audit
 from ..model.errors import InputError
+from ..model.notices import Notice
 from ..model.results import RatingReport, StandardResult, UnitResult
 from ..model.rulebook import NOT_INSPECTED, Rulebook
 from ..rating import explain
@@ -143,7 +144,7 @@ def validate(report: RatingReport, draft: Draft, rulebook: Rulebook) -> Validati
     audit = Audit(draft.source, draft.audit.rows_read, draft.audit.rows_used, dict(draft.audit.skipped),
                   sheet=draft.audit.sheet)
     for unit in unused:
-        warnings.append(f"{draft.source}: draft for unit {unit!r} not used (no cases for it)")
+        warnings.append(Notice(f"{draft.source}: draft for unit {unit!r} not used (no cases for it)", "unused"))
         n = sum(1 for _ in _rows_of(draft, unit))
         audit.skip("unit not being rated", n)
         audit.rows_used -= n
@@ -153,7 +154,7 @@ def validate(report: RatingReport, draft: Draft, rulebook: Rulebook) -> Validati
     for u in report.units:
         d = draft.for_unit(u.unit, len(names) == 1)
         if d is None:
-            warnings.append(f"unit {u.unit!r}: the draft has no ratings for this unit")
+            warnings.append(Notice(f"unit {u.unit!r}: the draft has no ratings for this unit", "draft"))
             d = UnitDraft(u.unit, {}, None)
         units.append(UnitCheck(u.unit, tuple(_check_standard(rulebook, compiled, s, d.standards.get(s.id))
                                              for s in u.standards),
