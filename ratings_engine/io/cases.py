@@ -3,7 +3,10 @@
 Case files have `case_id`, an optional `unit`, and one column per key-question id holding
 sufficient / insufficient / not applicable (the usual spellings, any case). Nothing is guessed:
 blank cells, unknown values, unknown columns, duplicate case ids and half-present standards
-are errors naming the file, row and column, unless an explicit option says otherwise.
+are errors naming the file, row and column, unless an explicit option says otherwise. One
+exception, said in a warning: a standard whose key-question columns are all blank on every
+row (as in a case workbook from `rate template` where that standard was not inspected) is read
+as if its columns were absent: "Not inspected".
 """
 from __future__ import annotations
 
@@ -147,6 +150,7 @@ def cases_from_reader(reader, rulebook: Rulebook, unit: str | None, default_unit
     if problems:
         raise InputError(problems)
     kq_columns = [k for k in rulebook.key_question_ids if k in columns]  # rulebook order, whatever the file's
+    blanks = _Blanks(kq_columns) if blank == "error" else None
     has_unit = "unit" in columns
     audit = Audit(src, sheet=reader.sheet)
     unit_codes: dict[str, int] = {}  # unit name -> code, in order of first appearance
@@ -157,7 +161,7 @@ def cases_from_reader(reader, rulebook: Rulebook, unit: str | None, default_unit
     for table in reader.chunks():
         audit.rows_read += table.rows_read
         audit.skip("blank row", len(table.blank_rows))
-        block = _chunk_answers(table, kq_columns, has_unit, blank, problems)
+        block = _chunk_answers(table, kq_columns, has_unit, blank, problems, blanks)
         if len(problems) >= MAX_PROBLEMS:
             break
         if problems or not len(table.cells):
@@ -169,8 +173,15 @@ def cases_from_reader(reader, rulebook: Rulebook, unit: str | None, default_unit
         id_parts.append(table.cells["case_id"].to_numpy(dtype=object))
         row_parts.append(np.asarray(table.rows, dtype=np.int64))
         blocks.append(block)
+    empty: list[str] = []
+    if blanks is not None:
+        empty = blanks.settle(rulebook, problems)
     if problems:
         raise InputError(problems[:MAX_PROBLEMS])
+    if empty:  # columns blank on every row: as if absent
+        keep_columns = [j for j, c in enumerate(kq_columns) if c not in empty]
+        blocks = [b[:, keep_columns] for b in blocks]
+        kq_columns = [c for c in kq_columns if c not in empty]
 
     units = list(unit_codes)
     codes = np.concatenate(unit_parts) if unit_parts else np.zeros(0, dtype=np.int32)
@@ -193,12 +204,50 @@ def cases_from_reader(reader, rulebook: Rulebook, unit: str | None, default_unit
     if answers.empty:
         raise InputError(f"{src}: no cases (the file has a header but no case rows)")
     warnings = _unit_warnings(src, units, codes, rows) + _no_answer_warnings(src, answers, rows, audit)
+    if empty:
+        stds = [s for s in rulebook.standards if s.key_questions and all(k.id in empty for k in s.key_questions)]
+        warnings.insert(0, f"{src}: key-question column(s) {', '.join(empty)} are blank on every row: read as not "
+                           f"given, so {'; '.join(f'{s.id} {s.name}' for s in stds)} not inspected")
     return CaseEvidence(answers, src, reader.sha256, audit, tuple(warnings))
 
 
+class _Blanks:
+    """Blank answers, per column, held back until the whole file is read: a column blank on every
+    row is read as absent, any other blank answer is an error."""
+
+    def __init__(self, columns: list[str]):
+        self.answered = dict.fromkeys(columns, 0)  # non-blank cells seen
+        self.held = dict.fromkeys(columns, 0)  # blank answers held back
+        self.deferred: list[tuple[int, str, Problem]] = []  # (where in `problems` it belongs, column, problem)
+
+    def hold(self, position: int, column: str, problem: Problem) -> None:
+        if self.held[column] < MAX_PROBLEMS:
+            self.held[column] += 1
+            self.deferred.append((position, column, problem))
+
+    def settle(self, rulebook: Rulebook, problems: list[Problem]) -> list[str]:
+        """The columns of standards blank in every key-question column on every row (read as absent);
+        every other blank answer goes back into `problems`, where it would have been reported."""
+        empty = [k.id for s in rulebook.standards if s.key_questions
+                 and all(self.answered.get(k.id) == 0 and self.held[k.id] for k in s.key_questions)
+                 for k in s.key_questions]
+        kept = [(position, problem) for position, column, problem in self.deferred if column not in empty]
+        if kept:
+            merged, k = [], 0
+            for i in range(len(problems) + 1):
+                while k < len(kept) and kept[k][0] == i:
+                    merged.append(kept[k][1])
+                    k += 1
+                if i < len(problems):
+                    merged.append(problems[i])
+            problems[:] = merged
+        return empty
+
+
 def _chunk_answers(table: TextTable, kq_columns: list[str], has_unit: bool, blank: BlankPolicy,
-                   problems: list[Problem]) -> np.ndarray:
-    """One chunk's answers as int8 codes; blank ids and units and unknown answers go to `problems`."""
+                   problems: list[Problem], blanks: _Blanks | None = None) -> np.ndarray:
+    """One chunk's answers as int8 codes; blank ids and units and unknown answers go to `problems`,
+    blank answers to `blanks` (when given: they are settled once the whole file is read)."""
     cells = table.cells
     if has_unit:
         for i in np.flatnonzero((cells["unit"] == "").to_numpy())[:MAX_PROBLEMS]:
@@ -213,15 +262,19 @@ def _chunk_answers(table: TextTable, kq_columns: list[str], has_unit: bool, blan
                            for s in spellings], dtype=np.float64)
         mapped = lookup[positions]
         bad = np.flatnonzero(np.isnan(mapped))
+        if blanks is not None:
+            blanks.answered[column] += int((cells[column] != "").sum())
         for i in bad[:MAX_PROBLEMS]:
             value = cells[column].iat[i]
+            if value == "" and blanks is not None:
+                blanks.hold(len(problems), column, Problem(_blank_message(table), table.where(i, column)))
+                continue
             message = (_blank_message(table) if value == ""
                        else f"unknown answer {shown(value)}; accepted: {ACCEPTED}")
             problems.append(Problem(message, table.where(i, column)))
             if len(problems) > MAX_PROBLEMS:
                 break
-        if not len(bad):
-            block[:, j] = mapped
+        block[:, j] = np.nan_to_num(mapped, nan=0)  # rows with a problem are never used
     return block
 
 
