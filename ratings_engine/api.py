@@ -26,10 +26,12 @@ import pandas as pd
 
 from .io import drafts as _drafts
 from .io import overrides as _overrides
+from .io import workbooks as _workbooks
 from .io.evidence import find_judgements, load_cases, load_evidence, load_judgements
 from .io.rulebooks import RulebookLike, load_rulebook
 from .model.errors import InputError
 from .model.evidence import BlankPolicy, Judgements, ReadOptions
+from .model.notices import Notice
 from .model.overrides import OverrideSet
 from .model.results import RatingReport
 from .model.rulebook import DEFAULT_RULEBOOK
@@ -92,7 +94,31 @@ def _judgements_for(cases, judgements: Given) -> tuple[Given, str | None]:
     return found, f"judgements: {found} (found by name: {where})"
 
 
-def rate(cases: pd.DataFrame | PathLike, rules: RulebookLike = DEFAULT_RULEBOOK, *,
+def workbook_rulebook(cases, rules: RulebookLike | None) -> tuple[RulebookLike, str | None, str | None]:
+    """The rulebook to rate `cases` by: `rules` when given; else the one a workbook made by
+    ratings-engine (`rate template`, `rate export`) names in its About sheet (see `io.workbooks`);
+    else `DEFAULT_RULEBOOK`. Returns (rules, a note saying the workbook's was used, a warning when
+    the installed rulebook is not the version the workbook was made for)."""
+    if rules is not None:
+        return rules, None, None
+    info = _workbooks.workbook_info(cases) if isinstance(cases, (str, Path)) else None
+    if info is None or not info.rulebook:
+        return DEFAULT_RULEBOOK, None, None
+    try:
+        loaded = load_rulebook(info.rulebook)
+    except InputError as exc:
+        raise InputError(f"{cases}: its About sheet names rulebook {info.rulebook!r}, which cannot be loaded "
+                         f"({exc.render().splitlines()[0]}); give the rulebook with --rules") from None
+    note = f"rulebook: {info.rulebook} (named by the About sheet of {cases})"
+    warning = None
+    if info.rulebook_sha256 and info.rulebook_sha256 != loaded.rulebook.sha256:
+        warning = Notice(f"{cases} was made for rulebook {info.rulebook} version {info.rulebook_version} (sha256 "
+                         f"{info.rulebook_sha256[:12]}); the installed one, used here, is version "
+                         f"{loaded.rulebook.version} (sha256 {loaded.rulebook.sha256[:12]})", "input")
+    return loaded, note, warning
+
+
+def rate(cases: pd.DataFrame | PathLike, rules: RulebookLike | None = None, *,
          judgements: Given = AUTO, unit: str | None = None,
          blank: BlankPolicy = "error", ignore_columns: Sequence[str] = (), allow_partial: bool = False,
          sheet: str | None = None, judgements_sheet: str | None = None, encoding: str | None = None,
@@ -100,7 +126,8 @@ def rate(cases: pd.DataFrame | PathLike, rules: RulebookLike = DEFAULT_RULEBOOK,
          overrides_sheet: str | None = None) -> RatingReport:
     """Rate every unit in a case file or tally file (or a DataFrame of either).
 
-    `rules`: a shipped rulebook id (default: the PDU 2021 framework), a file, or `load_rulebook(...)`;
+    `rules`: a shipped rulebook id, a file, or `load_rulebook(...)`; by default the one a workbook
+    made by `rate template` or `rate export` names, else the PDU 2021 framework (`DEFAULT_RULEBOOK`);
     `changes`: what-if `PATH=VALUE` edits of it. `judgements` gives the judgement standards'
     ratings (columns standard, rating, optional reason and unit): a file, a DataFrame, or "auto"
     (the default: a Judgements sheet of the case workbook, or `<stem>-judgements.csv` beside the
@@ -110,6 +137,7 @@ def rate(cases: pd.DataFrame | PathLike, rules: RulebookLike = DEFAULT_RULEBOOK,
     `.xlsx` files are read from the sheet named by `sheet` / `judgements_sheet`, else the sheet
     named Cases / Judgements. `encoding` and `delimiter` apply to every CSV file read.
     """
+    rules, rules_note, rules_warning = workbook_rulebook(cases, rules)
     loaded = load_rulebook(rules, changes=changes)
     rulebook = loaded.rulebook
     given_overrides = load_overrides(overrides, loaded, sheet=overrides_sheet)
@@ -118,21 +146,24 @@ def rate(cases: pd.DataFrame | PathLike, rules: RulebookLike = DEFAULT_RULEBOOK,
     judgements, note = _judgements_for(cases, judgements)
     given = load_judgements(judgements, rulebook, sheet=judgements_sheet, encoding=encoding, delimiter=delimiter)
     report = rate_evidence(evidence, loaded, given, allow_partial=allow_partial)
-    if note:
-        report = replace(report, notes=report.notes + (note,))
+    notes = tuple(n for n in (rules_note, note) if n)
+    if notes or rules_warning:
+        report = replace(report, notes=report.notes + notes,
+                         warnings=((rules_warning,) if rules_warning else ()) + report.warnings)
     return apply_overrides(report, given_overrides, rulebook, allow_partial=allow_partial)
 
 
-def validate(cases: pd.DataFrame | PathLike, draft: PathLike, rules: RulebookLike = DEFAULT_RULEBOOK, *,
+def validate(cases: pd.DataFrame | PathLike, draft: PathLike, rules: RulebookLike | None = None, *,
              judgements: Given = AUTO, draft_sheet: str | None = None, **options):
     """Check a draft rating against the rules: a `toolkit.validate.Validation` (`.agrees`, `.units`).
 
-    Judgements as in `rate` (found by name by default); when there are none, the draft's own
-    ratings of judgement standards are used (and the report says so). Other options are those
-    of `rate`.
+    Rulebook and judgements as in `rate` (found by name by default); when there are no
+    judgements, the draft's own ratings of judgement standards are used (and the report says so).
+    Other options are those of `rate`.
     """
     from .toolkit.validate import validate as compare
 
+    rules, _, _ = workbook_rulebook(cases, rules)
     loaded = load_rulebook(rules, changes=options.pop("changes", ()))
     rulebook = loaded.rulebook
     given_overrides = load_overrides(options.pop("overrides", None), loaded, sheet=options.pop("overrides_sheet", None))
@@ -143,8 +174,8 @@ def validate(cases: pd.DataFrame | PathLike, draft: PathLike, rules: RulebookLik
         judgements = _drafts.draft_judgements(the_draft, rulebook)
         if judgements is not None:
             ids = sorted({j.standard for j in judgements.items})
-            warnings.append(f"no judgements given: the judgement standard(s) {', '.join(ids)} are rated as in the "
-                            f"draft ({the_draft.source}), so they agree with it by construction")
+            warnings.append(Notice(f"no judgements given: the judgement standard(s) {', '.join(ids)} are rated as "
+                                   f"in the draft ({the_draft.source}), so they agree with it by construction", "note"))
     report = rate(cases, loaded, judgements=judgements, **options)
     report = replace(report, warnings=report.warnings + tuple(warnings), notes=report.notes + ((found,) if found else ()))
     report = apply_overrides(report, given_overrides, rulebook, allow_partial=options.get("allow_partial", False))

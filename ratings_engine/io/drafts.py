@@ -2,7 +2,9 @@
 
 A draft gives, per unit, a rating for each standard and optionally the overall rating and score,
 as CSV, .xlsx (columns standard, rating, and optionally score, unit, name, note; the overall on
-a row whose standard is `overall`) or YAML (see docs/inspector-workflow.md). Unknown standards,
+a row whose standard is `overall`; from a workbook, the sheet named Draft unless another is
+named) or YAML (see docs/inspector-workflow.md). A row naming a standard with no rating, score
+or note is a form row not filled in: not in the draft (counted in the audit). Unknown standards,
 ratings that do not match their scores, a misnumbered standard's name and a standard drafted
 twice are errors naming the file, row or line. Comparing is `toolkit.validate`.
 """
@@ -210,10 +212,15 @@ def _draft_from_table(table: TextTable, rulebook: Rulebook) -> Draft:
         raise InputError(problems)
     c = _Collector(rulebook, src)
     has_unit = "unit" in cells.columns
+    not_drafted = 0
     for i, row in enumerate(cells.to_dict("records")):
         unit = (row.get("unit") or None) if has_unit else None
         standard = row["standard"]
         where = table.where(i)
+        known = standard.lower() in OVERALL_KEYS or standard in rulebook.standards_by_id
+        if known and not (row["rating"] or row.get("score") or row.get("note")):
+            not_drafted += 1  # a form row not filled in (as `rate template` writes): not in the draft
+            continue
         if not standard:
             c.problems.append(Problem("blank standard (a standard id, or 'overall')", table.where(i, "standard")))
         elif standard.lower() in OVERALL_KEYS:
@@ -223,8 +230,9 @@ def _draft_from_table(table: TextTable, rulebook: Rulebook) -> Draft:
             c.add_standard(unit, standard, row["rating"], row.get("score", ""), row.get("name", ""),
                            row.get("note"), where, table.where(i, "rating"), table.where(i, "score"),
                            table.where(i, "name"))
-    audit = Audit(src, rows_read=table.rows_read, rows_used=len(cells), sheet=table.sheet)
+    audit = Audit(src, rows_read=table.rows_read, rows_used=len(cells) - not_drafted, sheet=table.sheet)
     audit.skip("blank row", len(table.blank_rows))
+    audit.skip("no rating given", not_drafted)
     return c.finish(table.sha256, audit, table.sheet)
 
 

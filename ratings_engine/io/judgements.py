@@ -1,8 +1,11 @@
 """Reading judgement files: the inspectors' ratings of judgement standards.
 
-Columns `standard`, `rating`, and optionally `reason` and `unit`. A rating may be `Not
-inspected`. Unknown standards, standards rated from cases, unknown ratings and a standard
-judged twice are errors naming the file, row and column.
+Columns `standard`, `rating`, and optionally `reason`, `unit` and `name` (the standard's name,
+checked against the rulebook). A rating may be `Not inspected`. A row with a standard but no
+rating and no reason is a judgement not yet made (a blank form row, as `rate template` writes):
+it is skipped and counted in the audit, and the standard's judgement is missing. Unknown
+standards, standards rated from cases, unknown ratings, a blank rating with a reason, a
+misnamed standard and a standard judged twice are errors naming the file, row and column.
 """
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from ..model.rulebook import NOT_INSPECTED, Rulebook
 from ..model.suggest import did_you_mean
 from .tables import MAX_PROBLEMS, FirstRows, TextTable, read_table, sheet_locations, shown, table_from_frame
 
-_JUDGEMENT_COLUMNS = ("standard", "rating", "reason", "unit")
+_JUDGEMENT_COLUMNS = ("standard", "rating", "reason", "unit", "name")
 
 
 def read_judgements(path: str | Path, rulebook: Rulebook, sheet: str | None = None, *, encoding: str | None = None,
@@ -37,11 +40,11 @@ def judgements_from_table(table: TextTable, rulebook: Rulebook) -> Judgements:
     problems: list[Problem] = []
     for column in ("standard", "rating"):
         if column not in cells.columns:
-            problems.append(Problem(f"no {column!r} column (expected columns: standard, rating, optional reason, unit)",
-                                    Location(file=src, row=1)))
+            problems.append(Problem(f"no {column!r} column (expected columns: standard, rating, optional reason, unit, "
+                                    "name)", Location(file=src, row=1)))
     for column in cells.columns:
         if column not in _JUDGEMENT_COLUMNS:
-            problems.append(Problem("unknown column (expected: standard, rating, reason, unit)",
+            problems.append(Problem("unknown column (expected: standard, rating, reason, unit, name)",
                                     Location(file=src, row=1, column=column)))
     if problems:
         raise InputError(problems)
@@ -49,6 +52,7 @@ def judgements_from_table(table: TextTable, rulebook: Rulebook) -> Judgements:
     items: list[Judgement] = []
     first = FirstRows()
     has_unit = "unit" in cells.columns
+    not_given = 0
     for i, row in enumerate(cells.to_dict("records")):
         standard_id, rating = row["standard"], row["rating"]
         unit = (row.get("unit") or None) if has_unit else None
@@ -63,18 +67,27 @@ def judgements_from_table(table: TextTable, rulebook: Rulebook) -> Judgements:
             problems.append(Problem(f"standard {std.id} {std.name} is rated from cases, not by judgement",
                                     table.where(i, "standard")))
             continue
+        name = row.get("name") or ""
+        if name and name.strip().lower() != std.name.lower():
+            problems.append(Problem(f"standard {std.id} is {std.name!r} in rulebook {rulebook.id}, but this row names it "
+                                    f"{shown(name)} (a misnumbered standard?)", table.where(i, "name")))
+            continue
+        if not rating and not row.get("reason"):
+            not_given += 1  # a form row not filled in yet: no judgement for this standard
+            continue
         canonical = spelling.get(rating.lower())
         if canonical is None:
             problems.append(Problem(f"unknown rating {shown(rating)}{did_you_mean(rating, spelling.values())}; "
-                                    f"expected one of {', '.join(spelling.values())}",
-                                    table.where(i, "rating")))
+                                    f"expected one of {', '.join(spelling.values())}"
+                                    if rating else "blank rating, but the row gives a reason: give the rating (or clear "
+                                    "the reason to leave the judgement out)", table.where(i, "rating")))
             continue
         earlier = first.repeat_of((unit, standard_id), table.rows[i])
         if earlier is not None:
             problems.append(Problem(f"standard {standard_id} judged twice{f' for unit {unit!r}' if unit else ''} "
                                     f"(first in row {earlier})", table.where(i, "standard")))
             continue
-        items.append(Judgement(unit, standard_id, canonical, row.get("reason") or None, src, table.rows[i]))
+        items.append(Judgement(unit, standard_id, canonical, row.get("reason") or None, src, table.rows[i], table.sheet))
     if has_unit:
         blank_units = [i for i, j in enumerate(cells["unit"]) if j == ""]
         if blank_units and len(blank_units) != len(cells):
@@ -83,4 +96,5 @@ def judgements_from_table(table: TextTable, rulebook: Rulebook) -> Judgements:
         raise InputError(problems[:MAX_PROBLEMS])
     audit = Audit(src, rows_read=table.rows_read, sheet=table.sheet)  # rows_used is settled when units are rated
     audit.skip("blank row", len(table.blank_rows))
+    audit.skip("no rating given", not_given)
     return Judgements(tuple(items), src, table.sha256, audit)

@@ -46,6 +46,25 @@ HEADER_KEYS = {
     "recorded": ("unit", "standard"),
 }
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm")
+#: The column names of tally, judgement, draft and override files (by `what`). A header that
+#: differs from one of them only by case, spaces, hyphens or underscores ("Key question") is read
+#: as that name, so workbooks with readable headers (the export, the case workbook template) read
+#: back as inputs. Case files (a header with `case_id`) keep exact names (docs/input-problems.md).
+_TALLY_NAMES = ("unit", "key_question", "sufficient", "insufficient", "not_applicable", "applicable")
+_JUDGEMENT_NAMES = ("standard", "rating", "reason", "unit", "name")
+KNOWN_COLUMNS = {
+    "case": _TALLY_NAMES,  # a tally file given where cases or tallies are read
+    "tally": _TALLY_NAMES,
+    "judgements": _JUDGEMENT_NAMES,
+    "draft": ("standard", "rating", "score", "unit", "name", "note"),
+    "overrides": ("standard", "rating", "reason", "unit"),
+    "corpus": (*_TALLY_NAMES, *_JUDGEMENT_NAMES),
+}
+
+
+def column_key(name: str) -> str:
+    """What spellings of one column name share: lower case, runs of spaces, '-' and '_' as one '_'."""
+    return "_".join(name.strip().lower().replace("-", " ").replace("_", " ").split())
 
 
 @dataclass(frozen=True)
@@ -266,6 +285,9 @@ class TableReader:
         header = list(grid.iloc[0])
         while header and header[-1] == "":
             header.pop()  # cells past the last header: blank ones are stray commas; data is a ragged row (below)
+        if "case_id" not in header:  # case files keep exact names
+            known = {column_key(k): k for k in KNOWN_COLUMNS.get(self.what, ())}
+            header = [known.get(column_key(name), name) if name else name for name in header]
         if len(header) == 1:
             self._one_column_header(header[0])
         self._displaced_header(grid, header)
@@ -303,7 +325,7 @@ class TableReader:
         if not keys or set(keys) & set(header):
             return
         for r in range(1, min(len(grid), HEADER_SEARCH_ROWS)):
-            row = set(grid.iloc[r])
+            row = {column_key(cell) for cell in grid.iloc[r]}
             found = [k for k in keys if k in row]
             if found:
                 above = "blank rows" if not header else "title or other rows"
