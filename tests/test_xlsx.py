@@ -207,8 +207,8 @@ def test_export_escapes_a_hostile_unit_name_and_reason(tmp_path):
         assert result.exit_code == 0, result.output + result.stderr
     with open(tmp_path / "out.csv", encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
-    assert {r["unit"] for r in rows} == {"'=cmd|' /C calc'!A0"}
-    assert next(r for r in rows if r["standard"] == "2.4")["reason"] == "'=HYPERLINK(\"http://evil\")"
+    assert {r["Unit"] for r in rows} == {"'=cmd|' /C calc'!A0"}
+    assert next(r for r in rows if r["Standard"] == "2.4")["Reason"] == "'=HYPERLINK(\"http://evil\")"
     book = openpyxl.load_workbook(tmp_path / "out.xlsx")
     assert book.sheetnames[:3] == ["Ratings", "Key questions", "Decisions"] and "Overrides" in book.sheetnames
     for ws in book.worksheets:
@@ -216,8 +216,8 @@ def test_export_escapes_a_hostile_unit_name_and_reason(tmp_path):
             for cell in row:
                 assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
     ratings = book["Ratings"]
-    header_row = next(r for r in range(1, 5) if ratings.cell(r, 1).value == "unit")
-    unit_cell = ratings.cell(header_row + 1, 1)
+    assert ratings.cell(1, 1).value == "Unit"  # the header is row 1
+    unit_cell = ratings.cell(2, 1)
     assert unit_cell.value == "=cmd|' /C calc'!A0" and unit_cell.quotePrefix
     overrides = book["Overrides"]
     assert any(c.value == "=HYPERLINK(\"http://evil\")" for row in overrides.iter_rows() for c in row)
@@ -229,12 +229,11 @@ def test_export_workbook_holds_ratings_margins_and_hashes(tmp_path):
     assert result.exit_code == 0, result.stderr
     book = openpyxl.load_workbook(out)
     rows = list(book["Ratings"].values)
-    header_at = next(i for i, r in enumerate(rows) if r[0] == "unit")
-    header = rows[header_at]
-    records = [dict(zip(header, r)) for r in rows[header_at + 1:]]
-    by_std = {r["standard"]: r for r in records}
-    assert by_std["2.2"]["rating"] == "Inadequate" and by_std["2.2"]["to_next_band"] == 4
-    assert by_std["overall"]["score"] == 8 and by_std["overall"]["max_score"] == 24
-    info = {(r[0], r[1]): r[2] for r in book["Rulebook and inputs"].values}
-    assert info[("rulebook", "id")] == "probation-pdu-2021" and len(info[("rulebook", "sha256")]) == 64
-    assert len(info[("cases", "sha256")]) == 64
+    header = rows[0]
+    records = [dict(zip(header, r)) for r in rows[1:]]
+    by_std = {r["Standard"]: r for r in records}
+    assert by_std["2.2"]["Rating"] == "Inadequate" and by_std["2.2"]["To next band"] == 4
+    assert by_std["overall"]["Score"] == 8 and by_std["overall"]["Max score"] == 24
+    info = dict(list(book["About"].values)[1:])
+    assert info["Rulebook"] == "probation-pdu-2021" and len(info["Rulebook sha256"]) == 64
+    assert info["Input 1: cases"] == EXAMPLE.name and len(info["Input 1: sha256"]) == 64

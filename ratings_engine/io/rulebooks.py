@@ -165,6 +165,23 @@ def split_assignments(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in _GROUP.split(text) if part.strip())
 
 
+def value_at(rulebook: Rulebook | LoadedRulebook, path: str) -> Any:
+    """The value at a `--set` / `--vary` PATH of a rulebook (None when the path leads nowhere)."""
+    node: Any = as_rulebook(rulebook).model_dump(mode="json", by_alias=True, exclude_none=True)
+    for part in _parse_path(path):
+        if isinstance(node, list) and isinstance(part, str):
+            node = next((item for item in node if isinstance(item, dict) and item.get("id") == part), None)
+        elif isinstance(node, list) and isinstance(part, int) and -len(node) <= part < len(node):
+            node = node[part]
+        elif isinstance(node, dict) and isinstance(part, str):
+            node = node.get(part)
+        else:
+            return None
+        if node is None:
+            return None
+    return node
+
+
 def _parse_value(text: str, assignment: str) -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError

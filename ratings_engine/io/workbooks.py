@@ -1,11 +1,12 @@
-"""What a workbook made by ratings-engine says about itself: its rulebook and where its inputs are.
+"""What a workbook made by ratings-engine says about itself: the rulebook it is for.
 
 `rate template` (a blank case workbook) and `rate export` write an `About` sheet of items and
 values (header `Item`, `Value` in row 1). Its `Format` item, `ratings-engine workbook 1`, marks
-it; `Rulebook` names the rulebook, and `Evidence sheet`, `Judgements sheet` and `Draft sheet`
-name the sheets holding those inputs. Rating such a workbook needs no options: the rulebook
-and the judgements come from it unless given (see `api.rate`), and the choice is said in a
-warning. Any other workbook (or one whose About sheet was removed) is an ordinary workbook.
+it; `Rulebook` names the rulebook (with its version and sha256). Rating such a workbook needs
+no options: its sheets are found by name (Cases or Tallies, Judgements, Draft: see
+`xlsx_files.choose_sheet`) and its rulebook is used unless one is given (`api.rate`, which says
+so in the report's notes). Any other workbook (or one whose About sheet was removed) is an
+ordinary workbook.
 
 Reading is bounded (the first 200 rows of the About sheet, 500 characters a cell) and never
 fails: a workbook that cannot be read here is reported by the reader that opens it properly.
@@ -29,10 +30,6 @@ class WorkbookInfo:
     rulebook: str | None
     rulebook_version: str | None
     rulebook_sha256: str | None
-    evidence_sheet: str | None
-    judgements_sheet: str | None
-    draft_sheet: str | None
-    sheets: tuple[str, ...]
 
 
 def workbook_info(path: str | Path) -> WorkbookInfo | None:
@@ -62,15 +59,8 @@ def workbook_info(path: str | Path) -> WorkbookInfo | None:
                 items.setdefault(str(key).strip()[:MAX_CELL], str(value).strip()[:MAX_CELL])
         if items.get(FORMAT_KEY) != WORKBOOK_FORMAT:
             return None
-        sheets = tuple(book.sheetnames)
-
-        def sheet(key: str) -> str | None:
-            name = items.get(key)
-            return name if name in sheets else None
-
         return WorkbookInfo(str(path), items.get("Rulebook") or None, items.get("Rulebook version") or None,
-                            items.get("Rulebook sha256") or None, sheet("Evidence sheet"), sheet("Judgements sheet"),
-                            sheet("Draft sheet"), sheets)
+                            items.get("Rulebook sha256") or None)
     except Exception:  # noqa: BLE001
         return None
     finally:

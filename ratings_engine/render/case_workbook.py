@@ -6,8 +6,8 @@ n/a drop-down; `cases` rows prepared), `Judgements` (one row per judgement stand
 rating drop-down and a reason column), `Draft` (every standard and the overall, for the
 inspectors' draft ratings), `Key questions` (the wording, for reference and print) and `About`
 (the rulebook, and how to use the workbook). Filled in, it rates with no options: `About`
-names the rulebook and the sheets (`io.workbooks`), so `rate pdu FILE.xlsx` (or `rate unit`)
-reads the cases and the judgements from it; `rate validate FILE.xlsx --draft FILE.xlsx`
+names the rulebook (`io.workbooks`) and the sheets are found by name, so `rate pdu FILE.xlsx`
+(or `rate unit`) reads the cases and the judgements from it; `rate validate FILE.xlsx --draft FILE.xlsx`
 checks the draft. Rows left blank are skipped and counted; a judgement or draft row with no
 rating is a judgement or draft not given yet.
 
@@ -20,7 +20,7 @@ from .._version import __version__ as ENGINE_VERSION
 from ..io.spreadsheets import Sheet
 from ..io.workbooks import ABOUT_SHEET, FORMAT_KEY, WORKBOOK_FORMAT
 from ..model.rulebook import NOT_INSPECTED, Rulebook
-from .colours import NO_RATING, ink, pale, rating_colours
+from .colours import BLACK, NO_RATING, PALETTE, ink, pale, rating_colours
 
 ANSWERS = ("yes", "no", "n/a")
 DEFAULT_CASES = 60
@@ -52,8 +52,8 @@ def template_sheets(rulebook: Rulebook, cases: int = DEFAULT_CASES) -> list[Shee
                 "unit": "The unit inspected (PDU, YOS, ...): the same name on every row of one unit."}
     for kq, (s, k) in kqs.items():
         comments[kq] = f"{kq} ({s.id} {s.name}): {k.text}\n\nyes = sufficient, no = insufficient, n/a = not applicable"
-    answer_fills = {"yes": (pale("#6CC070", 0.5), "#000000"), "no": (pale("#E55B50", 0.5), "#000000"),
-                    "n/a": ("#E4E4E4", "#000000")}
+    answer_fills = {"yes": (pale(PALETTE[2], 0.5), BLACK), "no": (pale(PALETTE[0], 0.5), BLACK),
+                    "n/a": (NO_RATING, BLACK)}
     ratings = [*reversed(rulebook.ratings), NOT_INSPECTED]
     fills = _rating_fills(rulebook)
     cases_sheet = Sheet(CASES_SHEET, columns, [], widths=[14, 26] + [8] * (len(columns) - 2),
@@ -80,8 +80,7 @@ def template_sheets(rulebook: Rulebook, cases: int = DEFAULT_CASES) -> list[Shee
                       formats={"Question": "wrap"})
     about = [[FORMAT_KEY, WORKBOOK_FORMAT], ["Made by", f"ratings-engine {ENGINE_VERSION}: rate template"],
              ["Rulebook", rulebook.id], ["Rulebook version", rulebook.version], ["Rulebook title", rulebook.title],
-             ["Rulebook sha256", rulebook.sha256], ["Evidence sheet", CASES_SHEET],
-             ["Judgements sheet", JUDGEMENTS_SHEET], ["Draft sheet", DRAFT_SHEET],
+             ["Rulebook sha256", rulebook.sha256],
              ["How to fill it in", "Cases: one row per case, the unit on every row, every key question answered yes, "
                                    "no or n/a. Judgements: a rating and a reason for each judgement standard. Draft "
                                    "(optional): your draft ratings."],

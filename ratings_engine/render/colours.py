@@ -21,7 +21,7 @@ from typing import Sequence
 #: Fills for four ratings, lowest first: Inadequate, Requires improvement, Good, Outstanding.
 PALETTE = ("#E55B50", "#F6C945", "#6CC070", "#14532D")
 #: Fills for rulebooks with five or six ratings (adjacent fills still differ in lightness).
-PALETTE_6 = ("#E55B50", "#F39A3D", "#F6C945", "#6CC070", "#2E7D4F", "#14532D")
+PALETTE_6 = ("#E55B50", "#F39A3D", "#F6C945", "#6CC070", "#36925A", "#14532D")
 #: A standard that is not inspected, a missing rating, anything that is not a rating.
 NO_RATING = "#E4E4E4"
 BLACK = "#000000"

@@ -28,7 +28,7 @@ from ..model.results import Margin, RatingReport, StandardResult, UnitResult
 from ..model.rulebook import NOT_INSPECTED, Rulebook
 from ..rating.explain import band_row_text
 from ..toolkit.intervals import interval as proportion_interval
-from .colours import NO_RATING, ink, rating_fill
+from .colours import NO_RATING, ink, palette_for, rating_fill
 from .html_chart import Chart, band_lines, band_regions, chart, num
 from .names import delocaliser, report_paths, shown_name
 
@@ -228,6 +228,7 @@ def render_html(report: RatingReport, rulebook: Rulebook, validation=None, *, co
     views = [_unit_view(n, rulebook, u, checks.get(u.unit), conf_units.get(u.unit), confidence, level, method)
              for n, u in enumerate(report.units)]
     groups, notes, unused = _warning_groups(warnings, local)
+    notes = [local(n) for n in report.notes] + notes
     when = generated or generation_time()
     short = _short_labels(rulebook.ratings)
     context = {
@@ -249,6 +250,7 @@ def render_html(report: RatingReport, rulebook: Rulebook, validation=None, *, co
         "fill": lambda rating: rating_fill(rulebook.ratings, rating),
         "ink_on": lambda rating: ink(rating_fill(rulebook.ratings, rating)),
         "margin": _margin, "local": local, "NOT_INSPECTED": NOT_INSPECTED, "no_rating": NO_RATING,
+        "agrees_colour": palette_for(len(rulebook.ratings))[-1],
         "short_of": lambda rating: short.get(rating, rating),
         "footer": f"Generated {_time_text(when)}",
     }

@@ -1,11 +1,15 @@
-"""Sweep results (`toolkit.sweep.SweepReport`) as text, markdown, CSV, JSON, and a chart."""
+"""Sweep results (`toolkit.sweep.SweepReport`) as text, markdown, CSV, JSON, and a chart (step plots in the
+report's rating colours, the current value marked, the axis named after the rule varied)."""
 from __future__ import annotations
 
 import json
+import re
+import textwrap
 from pathlib import Path
 
 from ..model.errors import InputError
 from ..toolkit.sweep import SweepReport
+from .colours import NO_RATING, rating_colours
 
 
 def to_text(report: SweepReport, markdown: bool = False) -> str:
@@ -46,41 +50,98 @@ def to_json(report: SweepReport) -> str:
     return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
+_BOUND_WORDS = {"min": "from", "above": "above", "max": "up to", "below": "below", "score_min": "score from",
+                "score_max": "score up to", "mean_min": "mean score from", "mean_above": "mean score above",
+                "mean_max": "mean score up to", "mean_below": "mean score below", "scored": "scored standards"}
+_MARKERS = ("v", "s", "o", "^", "D", "P")  # lowest rating first: shapes tell the lines apart in greyscale
+
+
+def vary_label(rulebook, paths: list[str]) -> str:
+    """An axis label from the rules varied: 'Good from / Requires improvement below (% of applicable
+    cases sufficient)' for the two bounds of the Good band; the path where it names no rule."""
+    parts, unit = [], ""
+    for path in paths:
+        match = re.fullmatch(r"(key_question_bands|overall\.bands|overall\.limits)\.rows\[([^\]]+)\]\.(\w+)", path)
+        if match is None:
+            policy = re.fullmatch(r"policies\.(\w+)\.value", path)
+            parts.append(f"policy {policy.group(1).replace('_', ' ')}" if policy else path)
+            continue
+        table, row_id, field = match.groups()
+        rows = {"key_question_bands": rulebook.key_question_bands.rows, "overall.bands": rulebook.overall.bands.rows,
+                "overall.limits": rulebook.overall.limits.rows if rulebook.overall.limits else ()}[table]
+        row = next((r for r in rows if r.id == row_id), None)
+        outcome = getattr(row, "then", None) or (f"cap at {row.cap}" if getattr(row, "cap", None) else row_id)
+        parts.append(f"{outcome} {_BOUND_WORDS.get(field, field.replace('_', ' '))}")
+        if table == "key_question_bands":
+            unit = " (% of applicable cases sufficient)"
+    return " / ".join(parts) + unit
+
+
+def _number(value) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def chart(report: SweepReport, path: Path) -> None:
-    """Curves of the number of units per overall rating and of key-question ratings, per value."""
+    """Step plots of the number of units per overall rating and of key-question ratings, per value,
+    in the report's rating colours (with a marker shape per rating), the current value marked."""
     suffix = path.suffix.lower()
     if suffix not in (".png", ".svg"):
         raise InputError(f"--chart {path}: give a file name ending in .png or .svg")
     import matplotlib
 
     matplotlib.use("Agg")
+    import matplotlib.patheffects as effects
     import matplotlib.pyplot as plt
+    import matplotlib.transforms as transforms
     from matplotlib.ticker import MaxNLocator
 
+    rb = report.rulebook
+    fills = rating_colours(rb.ratings)
     try:
         xs = [float(v) for v in report.values]
         numeric = True
     except ValueError:
         xs, numeric = list(range(len(report.values))), False
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    current = _number(report.current[0]) if report.current else None
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
     for ax, part, title in ((axes[0], "overall", "Overall rating (units)"),
                             (axes[1], "key_questions", "Key-question ratings")):
-        for name in report.labels(part):
-            ys = [r[part].get(name, 0) for r in report.results]
-            if any(ys):
-                ax.plot(xs, ys, marker="o", markersize=3, label=name)
+        drawn = [(name, [r[part].get(name, 0) for r in report.results]) for name in report.labels(part)]
+        drawn = [(name, ys) for name, ys in drawn if any(ys)]
+        for n, (name, ys) in enumerate(drawn):
+            # lines with equal counts are drawn 2.5 points apart, so none hides another
+            shifted = transforms.offset_copy(ax.transData, fig=fig, y=(n - (len(drawn) - 1) / 2) * 2.5, units="points")
+            rank = rb.ratings.index(name) if name in rb.ratings else None
+            ax.update_datalim(list(zip(xs, ys)))  # the shifted lines do not widen the axes by themselves
+            ax.plot(xs, ys, drawstyle="steps-post" if numeric else "default", transform=shifted,
+                    color=fills.get(name, NO_RATING),
+                    linewidth=2.4, marker=_MARKERS[rank % len(_MARKERS)] if rank is not None else "x",
+                    markersize=6, markeredgecolor="#222222", label=name,
+                    path_effects=[effects.Stroke(linewidth=4, foreground="#333333"), effects.Normal()])
+        ax.autoscale_view()
+        at = (current if numeric else report.values.index(str(report.current[0]))
+              if report.current and str(report.current[0]) in report.values else None)
+        if at is not None:
+            ax.axvline(at, color="#222222", linestyle="--", linewidth=1.2)
+            ax.annotate(f"current: {report.current[0]}", xy=(at, 0), xycoords=("data", "axes fraction"),
+                        xytext=(4, 16), textcoords="offset points", fontsize=8,
+                        bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "#222222"})
         ax.set_title(title)
-        ax.set_xlabel(" / ".join(report.vary) if len(report.vary) == 1 else f"{report.vary[0]} (+{len(report.vary) - 1})")
+        ax.set_xlabel("\n".join(textwrap.wrap(vary_label(rb, report.vary), 60)))
         ax.set_ylabel("count")
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(True, alpha=0.3)
         if not numeric:
             ax.set_xticks(xs, report.values)
         ax.legend(fontsize=8)
-    fig.suptitle(f"{report.rulebook.id}: {len(report.units)} unit(s)")
+    fig.suptitle(f"{rb.id} version {rb.version}: {len(report.units)} unit(s)")
     fig.tight_layout()
     try:
-        fig.savefig(path, format=suffix[1:])
+        with matplotlib.rc_context({"svg.fonttype": "none"}):  # SVG text stays text: searchable, accessible
+            fig.savefig(path, format=suffix[1:])
     except OSError as exc:
         raise InputError(f"--chart {path}: cannot write the chart: {exc.strerror}") from None
     finally:

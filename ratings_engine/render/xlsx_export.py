@@ -6,8 +6,8 @@ inputs by file name and sha256, warnings, what each sheet is). Sheets that read 
 the format of an input file (header names are matched case-insensitively, spaces as
 underscores): `Draft` (the ratings as a draft: `rate validate CASES --draft THIS.xlsx` checks
 a draft against them, or edit it and check again), `Tallies` (the key-question counts as tally
-evidence) and `Judgements` (the judgement standards' ratings). `About` names the rulebook and
-these sheets, so `rate pdu THIS.xlsx` rates the workbook again with no options.
+evidence) and `Judgements` (the judgement standards' ratings). `About` names the rulebook, and
+the sheets are found by name, so `rate pdu THIS.xlsx` rates the workbook again with no options.
 
 Writing (tables, formats, conditional fills, formula escaping, atomic save) is `io.spreadsheets`.
 """
@@ -18,7 +18,7 @@ from ..io.spreadsheets import Sheet
 from ..io.workbooks import ABOUT_SHEET, FORMAT_KEY, WORKBOOK_FORMAT
 from ..model.notices import kind_of
 from ..model.rulebook import NOT_INSPECTED
-from .colours import NO_RATING, ink, rating_colours
+from .colours import NO_RATING, PALETTE, ink, rating_colours
 from .names import delocaliser, report_paths, shown_name
 from .validation import overall_cell
 
@@ -136,7 +136,7 @@ def _draft_check_sheet(validation, fills, local) -> Sheet:
     return Sheet("Draft check", ["Unit", "Standard", "Name", "Computed", "Panel override", "Draft", "Result",
                                  "Margin to draft", "Margin direction or unit", "Because"], rows,
                  widths=[20, 9, 28, 26, 9, 26, 30, 9, 12, 100], formats={"Because": "wrap"},
-                 fills={"Computed": fills, "Draft": fills, "Result": {"differs": ("#E55B50", "#000000")}},
+                 fills={"Computed": fills, "Draft": fills, "Result": {"differs": (PALETTE[0], ink(PALETTE[0]))}},
                  notes=[f"Draft {shown_name(validation.draft.source)}: "
                         + ("AGREES" if validation.agrees else "DIFFERS") + " (margin to draft: cases insufficient -> "
                         "sufficient (up) or the other way (down); points for the overall)"])
@@ -177,8 +177,7 @@ def _about_sheet(report, validation, local) -> Sheet:
     info = [[FORMAT_KEY, WORKBOOK_FORMAT], ["Made by", f"ratings-engine {ENGINE_VERSION}: rate export"],
             ["Rulebook", stamp.id], ["Rulebook version", stamp.version], ["Rulebook title", stamp.title],
             ["Rulebook sha256", stamp.sha256], ["Rulebook file", shown_name(stamp.file) or None],
-            ["Rulebook file sha256", stamp.file_sha256], ["Evidence sheet", "Tallies"],
-            ["Judgements sheet", "Judgements"], ["Draft sheet", "Draft"]]
+            ["Rulebook file sha256", stamp.file_sha256]]
     for n, i in enumerate(report.inputs, start=1):
         audit = i.get("audit") or {}
         skipped = "; ".join(f"{k}: {v}" for k, v in (audit.get("rows_skipped") or {}).items())

@@ -11,7 +11,7 @@ or it would gain a gap or an overlap (which is reported as an error naming the v
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Sequence
@@ -22,7 +22,7 @@ import pandas as pd
 from ..engine.bulk import MISSING, Layout, arrays_from_tallies, evaluate, judgement_codes, label
 from ..engine.decide import DecisionTableError, compile_rulebook
 from ..io.progress import Progress
-from ..io.rulebooks import load_rulebook, with_changes
+from ..io.rulebooks import load_rulebook, value_at, with_changes
 from ..model.errors import InputError, RulebookError
 from ..model.evidence import ReadOptions
 from ..model.rulebook import DEFAULT_RULEBOOK, Rulebook
@@ -66,6 +66,8 @@ class SweepReport:
     results: list[dict]
     warnings: list[str]
     inputs: tuple[dict, ...] = ()  # per input file: kind, file, sheet, sha256, audit
+    #: each varied path's value in the base rulebook (None where it has none)
+    current: list = field(default_factory=list)
 
     def scale(self) -> list[str]:
         return list(reversed(self.rulebook.ratings))
@@ -96,6 +98,7 @@ class SweepReport:
             "format": "ratings-engine/sweep-1",
             "rulebook": {"id": rb.id, "version": rb.version, "sha256": rb.sha256},
             "vary": self.vary,
+            "current": self.current,
             "values": self.values,
             "corpus": self.sources,
             "units": len(self.units),
@@ -164,7 +167,8 @@ def sweep(corpus: Sequence[str | Path], rules=DEFAULT_RULEBOOK, *, vary: Sequenc
     if refused:
         warnings.append(f"{refused} unit(s) have no overall rating because judgement standards are missing "
                         "(give --judgements with a unit column, or --allow-partial)")
-    return SweepReport(base, list(vary), list(values), units, sources, results, warnings, loaded_corpus.inputs)
+    return SweepReport(base, list(vary), list(values), units, sources, results, warnings, loaded_corpus.inputs,
+                       [value_at(base, path) for path in vary])
 
 
 def _count(rb: Rulebook, layout: Layout, ratings) -> dict:
