@@ -18,7 +18,7 @@ _PUBLIC = {
     # the API
     "rate": "api", "rate_corpus": "api", "rate_evidence": "api", "rate_tallies": "api", "validate": "api",
     "confidence": "api", "sweep": "api", "diff_rulebooks": "api", "run_scenarios": "api", "check_rules": "api",
-    "report_html": "api", "frameworks": "api", "load_rulebook": "api", "load_cases": "api", "load_evidence": "api",
+    "report_html": "api", "report_confidence": "api", "frameworks": "api", "load_rulebook": "api", "load_cases": "api", "load_evidence": "api",
     "load_judgements": "api", "load_overrides": "api", "tally": "api",
     # values
     "RatingReport": "model.results", "UnitResult": "model.results", "StandardResult": "model.results",
@@ -48,8 +48,8 @@ def __dir__():
 if TYPE_CHECKING:  # for editors and type checkers: the same names, imported eagerly
     from .api import (  # noqa: F401
         check_rules, confidence, diff_rulebooks, frameworks, load_cases, load_evidence, load_judgements,
-        load_overrides, load_rulebook, rate, rate_corpus, rate_evidence, rate_tallies, report_html, run_scenarios,
-        sweep, tally, validate,
+        load_overrides, load_rulebook, rate, rate_corpus, rate_evidence, rate_tallies, report_confidence, report_html,
+        run_scenarios, sweep, tally, validate,
     )
     from .model.errors import EngineError, InputError, RatingsEngineError, RulebookError  # noqa: F401
     from .model.results import (  # noqa: F401

@@ -47,7 +47,7 @@ Overrides = OverrideSet | PathLike | Sequence[str] | None
 __all__ = [
     "DEFAULT_RULEBOOK", "check_rules", "confidence", "diff_rulebooks", "frameworks", "load_cases", "load_evidence",
     "load_judgements", "load_overrides", "load_rulebook", "rate", "rate_corpus", "rate_evidence", "rate_tallies",
-    "report_html", "run_scenarios", "sweep", "tally", "validate", "workbench",
+    "report_confidence", "report_html", "run_scenarios", "sweep", "tally", "validate", "workbench",
 ]
 
 
@@ -94,16 +94,16 @@ def _judgements_for(cases, judgements: Given) -> tuple[Given, str | None]:
     return found, f"judgements: {found} (found by name: {where})"
 
 
-def workbook_rulebook(cases, rules: RulebookLike | None) -> tuple[RulebookLike, str | None, str | None]:
+def workbook_rulebook(cases, rules: RulebookLike | None) -> tuple[RulebookLike | None, str | None, str | None]:
     """The rulebook to rate `cases` by: `rules` when given; else the one a workbook made by
     ratings-engine (`rate template`, `rate export`) names in its About sheet (see `io.workbooks`);
-    else `DEFAULT_RULEBOOK`. Returns (rules, a note saying the workbook's was used, a warning when
-    the installed rulebook is not the version the workbook was made for)."""
+    else None. Returns (rules, a note saying the workbook's was used, a warning when the installed
+    rulebook is not the version the workbook was made for)."""
     if rules is not None:
         return rules, None, None
     info = _workbooks.workbook_info(cases) if isinstance(cases, (str, Path)) else None
     if info is None or not info.rulebook:
-        return DEFAULT_RULEBOOK, None, None
+        return None, None, None
     try:
         loaded = load_rulebook(info.rulebook)
     except InputError as exc:
@@ -138,7 +138,7 @@ def rate(cases: pd.DataFrame | PathLike, rules: RulebookLike | None = None, *,
     named Cases / Judgements. `encoding` and `delimiter` apply to every CSV file read.
     """
     rules, rules_note, rules_warning = workbook_rulebook(cases, rules)
-    loaded = load_rulebook(rules, changes=changes)
+    loaded = load_rulebook(rules if rules is not None else DEFAULT_RULEBOOK, changes=changes)
     rulebook = loaded.rulebook
     given_overrides = load_overrides(overrides, loaded, sheet=overrides_sheet)
     evidence = load_evidence(cases, rulebook, unit=unit, blank=blank, ignore_columns=ignore_columns, sheet=sheet,
@@ -164,7 +164,7 @@ def validate(cases: pd.DataFrame | PathLike, draft: PathLike, rules: RulebookLik
     from .toolkit.validate import validate as compare
 
     rules, _, _ = workbook_rulebook(cases, rules)
-    loaded = load_rulebook(rules, changes=options.pop("changes", ()))
+    loaded = load_rulebook(rules if rules is not None else DEFAULT_RULEBOOK, changes=options.pop("changes", ()))
     rulebook = loaded.rulebook
     given_overrides = load_overrides(options.pop("overrides", None), loaded, sheet=options.pop("overrides_sheet", None))
     the_draft = _drafts.read_draft(draft, rulebook, draft_sheet)
@@ -320,12 +320,29 @@ def sweep(corpus: Corpus, rules: RulebookLike = DEFAULT_RULEBOOK, *, vary: str |
                options=_read_options(options), **options)
 
 
+def report_confidence(report: RatingReport, cases: pd.DataFrame | PathLike, rules: RulebookLike, *,
+                      unit: str | None = None, allow_partial: bool = False, resamples: int = 1000, seed: int = 2021,
+                      fragile: float = 0.8, **options):
+    """The bootstrap behind a report's "same rating in resamples" column and FRAGILE flags: the
+    case file rated by `report` (with the same `unit` and input options), resampled with the
+    report's judgements held fixed. None for tally evidence (no cases to resample) or `resamples=0`."""
+    from .toolkit.confidence import confidence as run
+    from .toolkit.confidence import judgements_of
+
+    if not resamples or not report.inputs or report.inputs[0].get("kind") != "cases":
+        return None
+    return run(cases, load_rulebook(rules), judgements=judgements_of(report), unit=unit, resamples=resamples, seed=seed,
+               fragile=fragile, allow_partial=allow_partial, options=_read_options(options), quiet=True)
+
+
 def report_html(report: RatingReport, path: PathLike | None = None, *, rulebook: RulebookLike | None = None,
-                validation=None) -> str:
+                validation=None, confidence=None, marking: str | None = None, generated=None) -> str:
     """The self-contained HTML report of a rating (and of a draft check); written to `path` if given.
 
     The band lines of its charts come from the rulebook that made the report: by default the one
-    its stamp names; pass `rulebook=` for a rulebook changed in memory.
+    its stamp names; pass `rulebook=` for a rulebook changed in memory. `confidence`: a
+    `report_confidence(...)` for the FRAGILE flags; `marking`: a protective marking (e.g.
+    OFFICIAL-SENSITIVE) on every printed page; `generated`: the time shown (default now).
     """
     from .io.files import write_text
     from .render.html_report import render_html
@@ -334,7 +351,7 @@ def report_html(report: RatingReport, path: PathLike | None = None, *, rulebook:
     if loaded.rulebook.sha256 != report.rulebook.sha256:
         raise InputError(f"the report was made by rulebook content {report.rulebook.sha256[:12]}, not "
                          f"{loaded.rulebook.sha256[:12]}: pass the rulebook that made it as rulebook=")
-    html = render_html(report, loaded.rulebook, validation)
+    html = render_html(report, loaded.rulebook, validation, confidence=confidence, marking=marking, generated=generated)
     if path is not None:
         write_text(path, html)
     return html

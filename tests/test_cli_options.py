@@ -29,7 +29,7 @@ CORPUS = CASES / "corpus"
 #: Written by hand: which commands read evidence (cases, tallies, judgements) and which write results.
 READS_EVIDENCE = {"pdu", "unit", "validate", "report", "export", "confidence", "sweep", "diff", "serve"}
 WRITES_RESULTS = {"pdu", "unit", "validate", "report", "export", "confidence", "sweep", "diff", "test",
-                  "check-rules", "frameworks"}
+                  "check-rules", "frameworks", "template"}
 
 
 def _options(command: click.Command) -> set[str]:
@@ -118,6 +118,7 @@ EXTENSION_CASES = {
     "test": (["probation-pdu-2021"], {".json": _is_json("results"), ".md": _is_markdown}),
     "check-rules": (["probation-pdu-2021"], {".json": _is_json("errors")}),
     "frameworks": ([], {".json": lambda data: isinstance(json.loads(data), list)}),
+    "template": (["--rules", "probation-pdu-2021"], {".xlsx": _is_xlsx, ".csv": _csv_starting("case_id")}),
 }
 EXTENSION_RUNS = [(name, ext) for name, (_, checks) in EXTENSION_CASES.items() for ext in checks]
 
@@ -138,7 +139,7 @@ def test_every_command_is_covered_by_the_extension_test():
 
 @pytest.mark.parametrize("args,message", [
     (["--format", "json", "-o", "{tmp}/x.csv"], "--format json contradicts --output"),
-    (["-o", "{tmp}/x.pdf"], "cannot write pdf"),
+    (["--pdf", "-f", "json"], "--pdf contradicts --format json"),
     (["--format", "xlsx"], "binary format: give --output"),
     (["-o", "{tmp}"], "is a directory"),
 ])

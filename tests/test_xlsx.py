@@ -207,8 +207,8 @@ def test_export_escapes_a_hostile_unit_name_and_reason(tmp_path):
         assert result.exit_code == 0, result.output + result.stderr
     with open(tmp_path / "out.csv", encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
-    assert {r["Unit"] for r in rows} == {"'=cmd|' /C calc'!A0"}
-    assert next(r for r in rows if r["Standard"] == "2.4")["Reason"] == "'=HYPERLINK(\"http://evil\")"
+    assert {r["unit"] for r in rows} == {"'=cmd|' /C calc'!A0"}
+    assert next(r for r in rows if r["standard"] == "2.4")["reason"] == "'=HYPERLINK(\"http://evil\")"
     book = openpyxl.load_workbook(tmp_path / "out.xlsx")
     assert book.sheetnames[:3] == ["Ratings", "Key questions", "Decisions"] and "Overrides" in book.sheetnames
     for ws in book.worksheets:

@@ -15,6 +15,7 @@ import sys
 import click
 
 from .._version import __version__
+from .options import no_color_option
 from .output import EXIT_BAD_INPUT, EXIT_INTERNAL, debug
 
 #: command -> the module (in this package) that defines and registers it.
@@ -24,6 +25,7 @@ LAZY_COMMANDS = {
     "frameworks": "methodology", "check-rules": "methodology", "diff": "methodology", "test": "methodology",
     "confidence": "analysis", "sweep": "analysis",
     "serve": "serve",
+    "template": "template",
 }
 
 
@@ -66,6 +68,7 @@ class _Group(click.Group):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="rate")
+@no_color_option
 def main():
     """Inspection ratings from case evidence, by declarative rulebooks, with explanations.
 

@@ -20,7 +20,11 @@ ANY_PATH = click.Path(path_type=Path, allow_dash=True)
 
 #: Option names of each group (for tests and for the option walk in docs).
 INPUT_OPTIONS = ("--encoding", "--delimiter", "--sheet", "--judgements-sheet", "--blank", "--ignore-column", "--audit")
-OUTPUT_OPTIONS = ("--format", "--output", "--force")
+OUTPUT_OPTIONS = ("--format", "--output", "--force", "--no-color")
+#: Options of every command that writes the HTML report (pdu, unit, validate, report).
+REPORT_OPTIONS = ("--marking", "--open", "--pdf", "--resamples", "--seed")
+#: Where `--no-color` is remembered (click's context meta is shared by a command and its group).
+NO_COLOR = "ratings_engine.no_color"
 
 
 def _stack(options: list[Callable]) -> Callable:
@@ -64,9 +68,13 @@ def input_options(*, draft: bool = False, overrides: bool = False) -> Callable:
     return _stack(options)
 
 
-def rules_option(*, required: bool = False, default: str | None = None) -> Callable:
-    """--rules and --set: which rulebook, and what-if changes to it."""
-    help_default = f" (default: {default})" if default else ""
+def rules_option(*, required: bool = False, default: str | None = None, shown_default: str | None = None) -> Callable:
+    """--rules and --set: which rulebook, and what-if changes to it. `shown_default`: a default the
+    command applies itself (after looking for a workbook's own rulebook), named in the help."""
+    help_default = (f" (default: {default})" if default else
+                    f" (default: the rulebook a workbook made by 'rate template' or 'rate export' names, else "
+                    f"{shown_default})" if shown_default else
+                    " (default: the rulebook a workbook made by 'rate template' or 'rate export' names)")
     extra = {"default": default} if default is not None else {}  # click >= 8.3: default=None would satisfy required
     return _stack([
         click.option("--rules", "-r", required=required, metavar="RULEBOOK",
@@ -101,8 +109,19 @@ def rating_options(*, judgements: bool = True, unit: bool = True, overrides: boo
     return _stack(options)
 
 
+def _remember_no_color(ctx: click.Context, _param, value: bool) -> bool:
+    if value:
+        ctx.meta[NO_COLOR] = True
+    return value
+
+
+#: --no-color, on the group (`rate --no-color ...`) and on every command that writes results.
+no_color_option = click.option("--no-color", is_flag=True, expose_value=False, callback=_remember_no_color,
+                               help="No colour in terminal output (setting NO_COLOR in the environment does the same).")
+
+
 def output_options(formats: list[str], *, default: str = "table") -> Callable:
-    """--format, --output and --force: every command that writes results."""
+    """--format, --output, --force and --no-color: every command that writes results."""
     return _stack([
         click.option("--format", "-f", "fmt", type=click.Choice(formats), default=None,
                      help=f"Output format (default: from the --output file's extension, else {default})."),
@@ -111,7 +130,32 @@ def output_options(formats: list[str], *, default: str = "table") -> Callable:
                           + ", ".join(f for f in _EXTENSIONS_HELP if f.split()[-1].strip("()") in formats) + "."),
         click.option("--force", is_flag=True,
                      help="Write the output even through a symbolic link."),
+        no_color_option,
     ])
+
+
+def report_options() -> Callable:
+    """The HTML report's options: every command that can write it (pdu, unit, validate, report)."""
+    return _stack([
+        click.option("--marking", default=None, metavar="TEXT",
+                     help="A protective marking shown on every page of the HTML or PDF report, e.g. DRAFT or "
+                          "OFFICIAL-SENSITIVE."),
+        click.option("--pdf", is_flag=True,
+                     help="Write the report as PDF (the same as --format pdf; printed by headless Chromium)."),
+        click.option("--open", "open_it", is_flag=True, help="Open the written HTML or PDF report in the browser."),
+        click.option("--resamples", type=click.IntRange(0, 100_000), default=1000, show_default=True,
+                     help="Bootstrap resamples behind the report's 'same rating in resamples' column and FRAGILE "
+                          "flags (0: intervals only)."),
+        click.option("--seed", type=click.IntRange(min=0), default=2021, show_default=True,
+                     help="Random seed of those resamples."),
+    ])
+
+
+def report_format(fmt: str | None, pdf: bool) -> str | None:
+    """--pdf is --format pdf; with another --format it is a contradiction."""
+    if pdf and fmt not in (None, "pdf"):
+        raise click.UsageError(f"--pdf contradicts --format {fmt}: give one of them")
+    return "pdf" if pdf else fmt
 
 
 _EXTENSIONS_HELP = [".txt (table)", ".json (json)", ".md (markdown)", ".csv (csv)", ".xlsx (xlsx)", ".html (html)"]

@@ -7,6 +7,8 @@
   under the user's name. The output may not be one of the run's own inputs, and a symbolic link
   is not written through without `--force`.
 * Binary formats (xlsx, pdf) need `--output`.
+* Text written to a terminal is fitted to its width and coloured (`terminal_style`); written to a
+  file or a pipe it is neither.
 """
 from __future__ import annotations
 
@@ -53,12 +55,18 @@ class Output:
 
     def write(self, renderers: dict[str, Callable[[], Content]]) -> None:
         """Render in this output's format and write it (stdout or the file, atomically)."""
-        content = renderers[self.fmt]()
         if self.path is None:
+            from ..render.text_table import use_style
+
+            ctx = click.get_current_context(silent=True)
+            no_color = bool(ctx is not None and ctx.meta.get("ratings_engine.no_color"))
+            with use_style(terminal_style(sys.stdout, os.environ, no_color=no_color)) as style:
+                content = renderers[self.fmt]()
             if isinstance(content, bytes):
                 raise OutputError(f"--format {self.fmt} is a binary format: give --output FILE")
-            click.echo(content, nl=False)
+            click.echo(content, nl=False, color=style.colour)  # click would strip the colour on a pipe
             return
+        content = renderers[self.fmt]()
         from ..io.files import write_bytes, write_text
 
         if isinstance(content, bytes):
@@ -104,6 +112,27 @@ def _check_target(path: Path, inputs: Iterable[Path | str | None], force: bool) 
             same = False
         if same:
             raise OutputError(f"--output {path} would overwrite an input of this run ({given}); choose another file")
+
+
+def terminal_style(stream, environ, *, no_color: bool = False):
+    """How text for `stream` looks: fitted to the terminal's width (or $COLUMNS when set), and in
+    colour on a terminal unless `--no-color` or $NO_COLOR (any value); $FORCE_COLOR turns colour
+    on for a pipe (e.g. `| less -R`). A file or pipe gets no wrapping and no colour."""
+    from ..render.text_table import TextStyle
+
+    try:
+        tty = bool(stream.isatty())
+    except (AttributeError, ValueError):
+        tty = False
+    columns = environ.get("COLUMNS", "").strip()
+    width = int(columns) if columns.isdigit() and int(columns) > 20 else None
+    if width is None and tty:
+        try:
+            width = os.get_terminal_size(stream.fileno()).columns
+        except (AttributeError, OSError, ValueError):
+            width = None
+    colour = not no_color and not environ.get("NO_COLOR") and (tty or bool(environ.get("FORCE_COLOR")))
+    return TextStyle(width, colour)
 
 
 def echo_messages(warnings: Iterable[str] = (), notes: Iterable[str] = ()) -> None:

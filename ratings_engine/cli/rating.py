@@ -5,10 +5,11 @@ import sys
 
 import click
 
-from .options import PATH, input_kwargs, input_options, output_options, rating_kwargs, rating_options, rules_option
+from .options import (PATH, input_kwargs, input_options, output_options, rating_kwargs, rating_options, report_format,
+                      report_options, rules_option)
 from .output import EXIT_INCOMPLETE, EXIT_OK, choose, echo_audit, echo_messages
 
-FORMATS = ["table", "markdown", "json", "csv", "xlsx", "html"]
+FORMATS = ["table", "markdown", "json", "csv", "xlsx", "html", "pdf"]
 
 
 def register(main: click.Group) -> None:
@@ -16,33 +17,85 @@ def register(main: click.Group) -> None:
     main.add_command(unit_command)
 
 
-def _rate(cases, rules: str, changes, explain: bool, fmt, output, force, audit, options: dict) -> None:
+def load_rules(cases, rules: str | None, changes, default: str | None):
+    """The rulebook: --rules; else the one a workbook made by `rate template` / `rate export` names
+    (said on stderr); else `default` (none: --rules is required)."""
     from .. import api
 
+    chosen, note, warning = api.workbook_rulebook(cases, rules)
+    if chosen is None:
+        if default is None:
+            raise click.UsageError("--rules is required (a shipped rulebook id, see 'rate frameworks', or a rulebook "
+                                   "file), unless the workbook was made by 'rate template' or 'rate export'")
+        chosen = default
+    echo_messages([warning] if warning else (), [note] if note else ())
+    loaded = api.load_rulebook(chosen, changes=changes)
+    if changes:
+        click.echo(f"note: rulebook {loaded.rulebook.id} changed by --set {' --set '.join(changes)} "
+                   f"(sha256 {loaded.rulebook.sha256[:12]})", err=True)
+    return loaded
+
+
+def open_report(out, open_it: bool) -> None:
+    """--open: show the written report in the browser."""
+    if not open_it:
+        return
+    from ..io.browser import open_in_browser
+
+    if not out.to_file or out.fmt not in ("html", "pdf"):
+        raise click.UsageError("--open opens a written report: give --output FILE.html (or .pdf)")
+    if not open_in_browser(out.path):
+        click.echo(f"note: no browser could be started; open {out.path} yourself", err=True)
+
+
+def page_options(options: dict, cases, loaded, inputs: dict, rating: dict) -> dict:
+    """The HTML report's marking and (lazily) its bootstrap, from the report options."""
+    from .. import api
+
+    marking, resamples, seed = options.pop("marking", None), options.pop("resamples", 1000), options.pop("seed", 2021)
+
+    def confidence(report):
+        read = {k: v for k, v in inputs.items() if k not in ("draft_sheet", "overrides_sheet", "judgements_sheet")}
+        return api.report_confidence(report, cases, loaded, unit=rating.get("unit"),
+                                     allow_partial=rating.get("allow_partial", False), resamples=resamples, seed=seed,
+                                     **read)
+
+    return {"marking": marking, "confidence": confidence}
+
+
+def _rate(cases, rules: str | None, changes, explain: bool, fmt, output, force, audit, options: dict,
+          default_rules: str | None = None) -> None:
+    from .. import api
+
+    fmt = report_format(fmt, options.pop("pdf", False))
+    open_it = options.pop("open_it", False)
     inputs = input_kwargs(options)
     rating = rating_kwargs(options)
     given = rating.get("judgements")
     out = choose(fmt, output, FORMATS, inputs=[cases, given if given not in ("auto", None) else None,
                                               *(o for o in rating.get("overrides", ()) if not isinstance(o, str))],
                  force=force)
-    loaded = api.load_rulebook(rules, changes=changes)
-    if changes:
-        click.echo(f"note: rulebook {loaded.rulebook.id} changed by --set {' --set '.join(changes)} "
-                   f"(sha256 {loaded.rulebook.sha256[:12]})", err=True)
+    loaded = load_rules(cases, rules, changes, default_rules)
+    page = page_options(options, cases, loaded, inputs, rating)
     report = api.rate(cases, loaded, **inputs, **rating)
-    out.write(renderers(report, loaded.rulebook, explain=explain))
+    out.write(renderers(report, loaded.rulebook, explain=explain, **page))
     if out.to_file or out.fmt not in ("table", "markdown"):
         echo_messages(report.warnings, report.notes)
     if audit:
         echo_audit(report.inputs)
     if out.to_file:
         click.echo(f"wrote {out.path}", err=True)
+    open_report(out, open_it)
     refused = any(u.overall.status in ("incomplete", "not rated") for u in report.units)
     sys.exit(EXIT_INCOMPLETE if refused else EXIT_OK)
 
 
-def renderers(report, rulebook, *, explain: bool = False, validation=None) -> dict:
-    """A rating report in every format `rate pdu` writes (each rendered only when asked for)."""
+def renderers(report, rulebook, *, explain: bool = False, validation=None, marking: str | None = None,
+              confidence=None) -> dict:
+    """A rating report in every format `rate pdu` writes (each rendered only when asked for).
+
+    `marking` and `confidence` (a function of the report giving its bootstrap, or None) are for
+    the HTML and PDF report."""
     from ..render import ratings
 
     domains = {d.domain: d.name for d in rulebook.framework}
@@ -62,26 +115,33 @@ def renderers(report, rulebook, *, explain: bool = False, validation=None) -> di
     def html() -> str:
         from ..render.html_report import render_html
 
-        return render_html(report, rulebook, validation)
+        return render_html(report, rulebook, validation, marking=marking,
+                           confidence=confidence(report) if confidence is not None else None)
+
+    def pdf() -> bytes:
+        from ..io.browser import pdf_bytes
+
+        return pdf_bytes(html())
 
     return {
         "table": lambda: ratings.to_table(report, domains, explain=explain, fmt="simple"),
         "markdown": lambda: ratings.to_table(report, domains, explain=explain, fmt="github"),
         "json": lambda: ratings.to_json(report),
-        "csv": csv, "xlsx": xlsx, "html": html,
+        "csv": csv, "xlsx": xlsx, "html": html, "pdf": pdf,
     }
 
 
 def _rating_command(name: str, default_rules: str | None, doc: str):
     @click.command(name, help=doc)
     @click.argument("cases", type=PATH)
-    @rules_option(default=default_rules, required=default_rules is None)
+    @rules_option(shown_default=default_rules)
     @rating_options()
     @click.option("--explain", "-e", is_flag=True, help="Explain every decision (table and markdown).")
     @input_options(overrides=True)
     @output_options(FORMATS)
+    @report_options()
     def command(cases, rules, changes, explain, fmt, output, force, audit, **options):
-        _rate(cases, rules, changes, explain, fmt, output, force, audit, options)
+        _rate(cases, rules, changes, explain, fmt, output, force, audit, options, default_rules)
 
     return command
 

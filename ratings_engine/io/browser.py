@@ -51,7 +51,12 @@ def _missing(what: str) -> BrowserMissing:
 
 
 def print_pdf(html: str, output: str | Path, *, what: str = "--pdf") -> None:
-    """Print an HTML document to a PDF file with headless Chromium."""
+    """Print an HTML document to a PDF file (written atomically) with headless Chromium."""
+    write_bytes(output, pdf_bytes(html, what=what))
+
+
+def pdf_bytes(html: str, *, what: str = "--pdf") -> bytes:
+    """An HTML document printed to PDF by headless Chromium: the PDF's bytes."""
     browser = find_chromium()
     if browser is None:
         raise _missing(what)
@@ -72,7 +77,7 @@ def print_pdf(html: str, output: str | Path, *, what: str = "--pdf") -> None:
         if not data.startswith(b"%PDF"):
             tail = "\n".join((done.stderr or "").strip().splitlines()[-3:])
             raise InputError(f"{what}: {browser} wrote no PDF (exit {done.returncode})" + (f": {tail}" if tail else ""))
-    write_bytes(output, data)
+    return data
 
 
 def open_in_browser(path: str | Path) -> bool:

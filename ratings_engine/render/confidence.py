@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from ..engine.bulk import label
 from ..toolkit.confidence import ConfidenceReport, Distribution
+from .text_table import Styled, line, table
 
 
 def to_text(report: ConfidenceReport, markdown: bool = False) -> str:
-    from tabulate import tabulate
-
     rb = report.rulebook
     fmt = "github" if markdown else "simple"
     scale = list(reversed(rb.ratings))
@@ -20,7 +19,7 @@ def to_text(report: ConfidenceReport, markdown: bool = False) -> str:
 
     def verdict(dist: Distribution, level: str) -> tuple[str, str]:
         code, p = dist.most_likely
-        return f"{label(rb, code, level)} ({100 * p:.1f}%)", "FRAGILE" if report.is_fragile(dist) else ""
+        return f"{label(rb, code, level)} ({100 * p:.1f}%)", Styled("FRAGILE", "warn") if report.is_fragile(dist) else ""
 
     for u in report.units:
         head = (f"{u.unit}: {u.cases} cases, {report.resamples} bootstrap resamples (seed {report.seed}), "
@@ -33,8 +32,8 @@ def to_text(report: ConfidenceReport, markdown: bool = False) -> str:
             rows.append([k.id, f"{k.sufficient}/{k.applicable}", shown, bounds, label(rb, k.rating, "key_question"),
                          cell(k.distribution, k.rating)])
         if rows:
-            lines.append(tabulate(rows, headers=["Key question", "Sufficient/applicable", "%", f"{pct:.0%} interval", "Rating",
-                                                 "P(same rating)"], tablefmt=fmt, disable_numparse=True))
+            lines.append(table(rows, headers=["Key question", "Sufficient/applicable", "%", f"{pct:.0%} interval", "Rating",
+                                                 "P(same rating)"], fmt=fmt))
             lines.append("")
         extra = sorted({c for s in u.standards for c in s.distribution.counts if c < 0}, reverse=True)
         rows = []
@@ -47,18 +46,18 @@ def to_text(report: ConfidenceReport, markdown: bool = False) -> str:
             rows.append([name, label(rb, s.rating), *probs, *verdict(s.distribution, "standard")])
         o = u.overall_distribution
         o_extra = sorted((c for c in o.counts if c < 0), reverse=True)
-        lines.append(tabulate(rows, headers=["Standard", "Sample rating", *scale, *(label(rb, c) for c in extra),
-                                             "Most likely", "Fragile"], tablefmt=fmt, disable_numparse=True))
+        lines.append(table(rows, headers=["Standard", "Sample rating", *scale, *(label(rb, c) for c in extra),
+                                             "Most likely", "Fragile"], fmt=fmt))
         lines.append("")
         sample = label(rb, u.overall, "overall")
         if u.overall_status == "partial":
             sample += " (PARTIAL)"
         orow = [f"Overall ({u.score}/{u.max_score})", sample, *[cell(o, rb.rank(r)) for r in scale],
                 *[cell(o, c) for c in o_extra], *verdict(o, "overall")]
-        lines.append(tabulate([orow], headers=["", "Sample rating", *scale, *(label(rb, c, "overall") for c in o_extra),
-                                               "Most likely", "Fragile"], tablefmt=fmt, disable_numparse=True))
+        lines.append(table([orow], headers=["", "Sample rating", *scale, *(label(rb, c, "overall") for c in o_extra),
+                                               "Most likely", "Fragile"], fmt=fmt))
         lines.append("")
-    lines += [("- " if markdown else "") + n for n in report.notes]
+    lines += ["- " + n if markdown else line(n, hanging="  ") for n in report.notes]
     lines.append(f"{'- ' if markdown else ''}Rulebook: {rb.id} version {rb.version} (sha256 {rb.sha256[:12]})")
     return "\n".join(lines) + "\n"
 

@@ -14,6 +14,7 @@ from typing import Sequence
 from ..io.spreadsheets import Sheet, csv_text, xlsx_bytes
 from ..model.results import RulebookStamp
 from ..toolkit.diff import DiffReport, Matrix
+from .text_table import Styled, line, table
 
 LEVEL_TITLES = {"overall": "Overall ratings", "standard": "Standard ratings", "key_question": "Key-question ratings"}
 LEVEL_NOUNS = {"overall": "unit", "standard": "standard rating", "key_question": "key-question rating"}
@@ -84,8 +85,6 @@ def moved_by(report: DiffReport, unit: str) -> str:
 
 
 def to_text(report: DiffReport, *, markdown: bool = False) -> str:
-    from tabulate import tabulate
-
     fmt = "github" if markdown else "simple"
     out: list[str] = []
 
@@ -96,29 +95,31 @@ def to_text(report: DiffReport, *, markdown: bool = False) -> str:
     out.append("# Rulebook diff" if markdown else "Rulebook diff")
     out.append("")
     sep = "  " if markdown else ""
+    wrap = (lambda t: t) if markdown else (lambda t: line(t, hanging="  "))
     if report.against is not None:
         a = report.against
-        out.append(f"Base: recorded ratings from {_short(a['file'])}, sha256 {a['sha256']} (standards and scale of "
-                   f"{report.base.id}; key questions are not recorded, so not compared){sep}")
+        out.append(wrap(f"Base: recorded ratings from {_short(a['file'])}, sha256 {a['sha256']} (standards and scale "
+                        f"of {report.base.id}; key questions are not recorded, so not compared)") + sep)
     else:
-        out.append(_rulebook_line("Base", report.base, report.base_overrides) + sep)
-    out.append(_rulebook_line("Candidate", report.candidate, report.candidate_overrides) + sep)
+        out.append(wrap(_rulebook_line("Base", report.base, report.base_overrides)) + sep)
+    out.append(wrap(_rulebook_line("Candidate", report.candidate, report.candidate_overrides)) + sep)
     files = ", ".join(i["file"] for i in report.inputs if i.get("kind") != "recorded")
-    out.append(f"Corpus: {files}")
+    out.append(wrap(f"Corpus: {files}"))
     out.append("")
-    out.append(("**Summary:** " if markdown else "Summary: ") + summary_line(report))
+    out.append("**Summary:** " + summary_line(report) if markdown
+               else line("Summary: " + summary_line(report), hanging="  ", style="bad" if report.changed else "good"))
     out.append("")
 
     for level in (report.levels if report.level != "all" else ("overall",)):
         m = report.matrix(level)
         heading(f"{LEVEL_TITLES[level]}: base (rows) -> candidate (columns), count (% of the base row)")
         header, rows = matrix_rows(m)
-        out.append(tabulate(rows, headers=header, tablefmt=fmt, disable_numparse=True))
+        out.append(table(rows, headers=header, fmt=fmt))
         out.append("")
         moves = transition_lines(report, level)
         if moves:
             out.append("Moves:")
-            out.extend(f"- {line}" for line in moves)
+            out.extend(f"- {move}" for move in moves)
             out.append("")
 
     listed = report.listed()
@@ -139,20 +140,19 @@ def to_text(report: DiffReport, *, markdown: bool = False) -> str:
                     continue
                 what = ("overall" if c.level == "overall" else
                         f"{c.id} {c.name}" if c.level == "standard" else f"key question {c.id}")
-                row = [u.unit, what, c.base, c.base_rule, c.candidate, c.candidate_rule]
+                row = [u.unit, what, c.base, c.base_rule, Styled(c.candidate or "", "bad"), c.candidate_rule]
                 rows.append(row + [moved_by(report, u.unit)] if attributed else row)
         header = ["Unit", "Rating", "Base", "Decided by (base)", "Candidate", "Decided by (candidate)"]
-        out.append(tabulate(rows, headers=header + (["Moved by"] if attributed else []), tablefmt=fmt,
-                            disable_numparse=True))
+        out.append(table(rows, headers=header + (["Moved by"] if attributed else []), fmt=fmt))
         out.append("")
         if folded:
-            out.append("A key question that decides a changed standard is shown in the standard's row; "
-                       "--format json lists every change with the rules' explanations.")
+            out.append(line("A key question that decides a changed standard is shown in the standard's row; "
+                            "--format json lists every change with the rules' explanations."))
             out.append("")
     if report.attribution is not None:
         out.extend(attribution_lines(report, markdown=markdown))
     for w in report.warnings:
-        out.append(f"{'**Warning:**' if markdown else 'WARNING:'} {w}")
+        out.append(f"**Warning:** {w}" if markdown else line(f"WARNING: {w}", hanging="  ", style="warn"))
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 def to_table(infos) -> str:
     """One row per rulebook: id, version, title, effective dates, scored standards, provenance counts."""
-    from tabulate import tabulate
+    from .text_table import table
 
     rows = []
     for i in infos:
@@ -22,4 +22,4 @@ def to_table(infos) -> str:
         ])
     headers = ["id", "version", "title", "effective", "scored", "band rows for", "confirmed / recalled / uncertain",
                "extends"]
-    return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
+    return table(rows, headers=headers)

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import json
 
-from tabulate import tabulate
-
 from ..model.results import Decision, Margin, RatingReport, StandardResult, UnitResult
 from ..model.rulebook import NOT_INSPECTED
+from .text_table import line, table
 
 
 def to_json(report: RatingReport) -> str:
@@ -63,25 +62,24 @@ def to_table(report: RatingReport, domains: dict[str, str], *, explain: bool = F
         out.append("")
         partial_note = " (without the missing judgement standards)" if o.missing_judgements else ""
         out.append(f"Score {o.score}/{o.max_score}{partial_note}" + ("  " if markdown else ""))
-        out.append(f"Overall rating: {_overall_line(u)}" + ("  " if markdown else ""))
+        out.append(line(f"Overall rating: {_overall_line(u)}", style="strong") + ("  " if markdown else ""))
         if o.rating is not None:
             up = _margin(o.decision.margin_up, "points", "+")
             down = _margin(o.decision.margin_down, "points", "-")
-            out.append(f"Distance to the next band: {up}; to the band below: {down}")
+            out.append(line(f"Distance to the next band: {up}; to the band below: {down}"))
         out.append("")
         rows = unit_rows(u, domains)
         if markdown:  # a '|' in a name or reason would split a markdown table cell
             rows = [[cell.replace("|", "\\|") for cell in row] for row in rows]
-        out.append(tabulate(rows, headers=["", "Standard", "Rating", "To next band", "To band below"],
-                            tablefmt=fmt, disable_numparse=True))
+        out.append(table(rows, headers=["", "Standard", "Rating", "To next band", "To band below"], fmt=fmt))
         out.append("")
         if explain:
             out.extend(explanation_lines(u, markdown))
     out.append(f"Rulebook: {report.rulebook.id} version {report.rulebook.version} (sha256 {report.rulebook.sha256[:12]})")
     for n in report.notes:
-        out.append(f"{'**Note:**' if markdown else 'Note:'} {n}")
+        out.append(f"**Note:** {n}" if markdown else line(f"Note: {n}", hanging="  "))
     for w in report.warnings:
-        out.append(f"{'**Warning:**' if markdown else 'WARNING:'} {w}")
+        out.append(f"**Warning:** {w}" if markdown else line(f"WARNING: {w}", hanging="  ", style="warn"))
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -89,12 +87,17 @@ def _grade(d: Decision) -> str:
     return f" [{d.provenance.grade}]" if d.provenance else ""
 
 
+def _bullet(text: str, bullet: str, markdown: bool) -> str:
+    return bullet + text if markdown else line(text, indent=bullet, hanging=bullet + "  ")
+
+
 def explanation_lines(u: UnitResult, markdown: bool = False) -> list[str]:
     bullet = "- " if markdown else "  "
     sub = "  - " if markdown else "      "
     lines = [("### " if markdown else "") + f"Why: {u.unit}", ""]
     for s in u.standards:
-        lines.append(f"{bullet}{s.id} {s.name}: {s.rating or 'no rating'}. {s.decision.because}{_grade(s.decision)}")
+        lines.append(_bullet(f"{s.id} {s.name}: {s.rating or 'no rating'}. {s.decision.because}{_grade(s.decision)}",
+                             bullet, markdown))
         for kq in s.key_questions:
             d = kq.decision
             margin = ""
@@ -102,10 +105,10 @@ def explanation_lines(u: UnitResult, markdown: bool = False) -> list[str]:
                 up = _margin(d.margin_up, "cases", "+") if d.margin_up else "none reachable"
                 down = _margin(d.margin_down, "cases", "-") if d.margin_down else "none reachable"
                 margin = f"; up: {up}; down: {down}"
-            lines.append(f"{sub}{kq.id}: {d.because}{margin}{_grade(d)}")
+            lines.append(_bullet(f"{kq.id}: {d.because}{margin}{_grade(d)}", sub, markdown))
     o = u.overall
-    lines.append(f"{bullet}Overall: {_overall_line(u)}. {o.decision.because}{_grade(o.decision)}")
+    lines.append(_bullet(f"Overall: {_overall_line(u)}. {o.decision.because}{_grade(o.decision)}", bullet, markdown))
     if o.limit is not None:
-        lines.append(f"{sub}{o.limit.because}{_grade(o.limit)}")
+        lines.append(_bullet(f"{o.limit.because}{_grade(o.limit)}", sub, markdown))
     lines.append("")
     return lines

@@ -5,6 +5,7 @@ import json
 from typing import Any
 
 from ..toolkit.scenarios import ScenarioReport
+from .text_table import line, paint
 
 
 def _show(value: Any) -> str:
@@ -21,14 +22,19 @@ def to_text(report: ScenarioReport, *, markdown: bool = False) -> str:
     for r in report.results:
         where = f"{r.file}:{r.line}" if r.line else r.file
         mark = "PASS" if r.passed else "FAIL"
-        out.append(f"{'- **' + mark + '**' if markdown else mark}  {r.name}  ({where})")
+        out.append(f"- **{mark}**  {r.name}  ({where})" if markdown
+                   else paint(mark, "good" if r.passed else "bad") + line(f"  {r.name}  ({where})"))
         for m in r.mismatches:
-            indent = "    " if markdown else "      "
-            out.append(f"{indent}{'- ' if markdown else ''}{m.what}: expected {_show(m.expected)}, got {_show(m.actual)}")
-            out.append(f"{indent}  because: {m.because}")
+            if markdown:
+                out.append(f"    - {m.what}: expected {_show(m.expected)}, got {_show(m.actual)}")
+                out.append(f"      because: {m.because}")
+            else:
+                out.append(line(f"{m.what}: expected {_show(m.expected)}, got {_show(m.actual)}", indent=" " * 6,
+                                hanging=" " * 8))
+                out.append(line(f"because: {m.because}", indent=" " * 8, hanging=" " * 10))
     out.append("")
-    out.append(f"{report.passed} passed, {report.failed} failed ({len(report.results)} scenarios in "
-               f"{len(report.files)} file(s))")
+    out.append(paint(f"{report.passed} passed, {report.failed} failed ({len(report.results)} scenarios in "
+                     f"{len(report.files)} file(s))", None if markdown else ("bad" if report.failed else "good")))
     return "\n".join(out).rstrip() + "\n"
 
 

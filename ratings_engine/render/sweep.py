@@ -10,11 +10,10 @@ from pathlib import Path
 from ..model.errors import InputError
 from ..toolkit.sweep import SweepReport
 from .colours import NO_RATING, rating_colours
+from .text_table import line, table
 
 
 def to_text(report: SweepReport, markdown: bool = False) -> str:
-    from tabulate import tabulate
-
     fmt = "github" if markdown else "simple"
     what = " and ".join(report.vary)
     out = [f"Sweep of {what} over {len(report.values)} value(s), {len(report.units)} unit(s) "
@@ -26,7 +25,7 @@ def to_text(report: SweepReport, markdown: bool = False) -> str:
         for value, r in zip(report.values, report.results):
             counts = r[part] if subject is None else r[part][subject]
             rows.append([value, *[counts.get(n, 0) for n in names]])
-        out.extend([title, tabulate(rows, headers=["value", *names], tablefmt=fmt, disable_numparse=True), ""])
+        out.extend([title, table(rows, headers=["value", *names], fmt=fmt), ""])
 
     section("Overall rating (units)", "overall")
     section("Key-question ratings (unit x key question)", "key_questions")
@@ -37,8 +36,8 @@ def to_text(report: SweepReport, markdown: bool = False) -> str:
             continue
         section(f"Standard {std.id} {std.name} (units)", "standards", std.id)
     if fixed:
-        out.append(f"Judgement standards ({', '.join(fixed)}) do not depend on the rulebook's thresholds; "
-                   "see the csv or json output for their counts.")
+        out.append(line(f"Judgement standards ({', '.join(fixed)}) do not depend on the rulebook's thresholds; "
+                        "see the csv or json output for their counts."))
     return "\n".join(out) + "\n"
 
 

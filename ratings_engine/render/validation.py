@@ -4,6 +4,7 @@ from __future__ import annotations
 from ..toolkit.validate import AGREES, DIFFERS, NO_RATING, NOT_IN_DRAFT, Validation
 from .markdown import md_escape
 from .ratings import explanation_lines
+from .text_table import Styled, line, table
 
 
 _SHOWN = {AGREES: "agrees", DIFFERS: "DIFFERS", NOT_IN_DRAFT: "NOT IN DRAFT", NO_RATING: "NO COMPUTED RATING"}
@@ -23,9 +24,11 @@ def overall_cell(rating: str | None, score: int | None, top: int | None) -> str:
 def render_validation(v: Validation, domains: dict[str, str], *, markdown: bool = False,
                       explain_all: bool = False) -> str:
     """The validation as a plain-text table, or as markdown for pasting into a report."""
-    from tabulate import tabulate
-
     esc = md_escape if markdown else (lambda t: t)
+
+    def text(body: str, indent: str = "", style: str | None = None) -> str:
+        return indent + body if markdown else line(body, indent=indent, hanging=indent + "  ", style=style)
+
     h2, h3 = ("## ", "### ") if markdown else ("", "")
     bullet = "- " if markdown else "  "
     out: list[str] = []
@@ -42,7 +45,9 @@ def render_validation(v: Validation, domains: dict[str, str], *, markdown: bool 
         summary = (f"{diff} of {len(u.standards)} standards do not agree" if diff
                    else f"all {len(u.standards)} standards agree")
         summary += f"; overall rating {status_text(o.rating_status)}; score {status_text(o.score_status)}"
-        out.append(f"{'**Result:** ' if markdown else 'Result: '}{'AGREES' if u.agrees else 'DIFFERS'} ({summary})")
+        verdict = "AGREES" if u.agrees else "DIFFERS"
+        out.append(f"**Result:** {verdict} ({summary})" if markdown
+                   else line(f"Result: {verdict} ({summary})", hanging="  ", style="good" if u.agrees else "bad"))
         out.append("")
         rows = []
         domain = None
@@ -51,12 +56,15 @@ def render_validation(v: Validation, domains: dict[str, str], *, markdown: bool 
                 domain = sr.domain
                 rows.append([f"{domain}.", esc(domains.get(domain, "")), "", "", ""])
             computed = (s.computed or "(no rating)") + (" (panel override)" if s.override else "")
-            rows.append([s.id, esc(s.name), esc(computed), esc(s.draft or "-"), status_text(s.status)])
+            rows.append([s.id, esc(s.name), esc(computed), esc(s.draft or "-"),
+                         Styled(status_text(s.status), "good" if s.status == AGREES else "bad")])
+        overall_ok = o.rating_status in (AGREES, NOT_IN_DRAFT) and o.score_status in (AGREES, NOT_IN_DRAFT)
         rows.append(["", "Overall", overall_cell(o.computed, o.score, o.max_score),
                      overall_cell(o.draft, o.draft_score, o.draft_max) if (o.draft or o.draft_score is not None) else "-",
-                     f"rating {status_text(o.rating_status)}; score {status_text(o.score_status)}"])
-        out.append(tabulate(rows, headers=["", "Standard", "Computed", "Draft", "Result"],
-                            tablefmt="github" if markdown else "simple", disable_numparse=True))
+                     Styled(f"rating {status_text(o.rating_status)}; score {status_text(o.score_status)}",
+                            "good" if overall_ok else "bad")])
+        out.append(table(rows, headers=["", "Standard", "Computed", "Draft", "Result"],
+                         fmt="github" if markdown else "simple"))
         out.append("")
         differing = [s for s in u.standards if s.status != AGREES]
         out.append(f"{h3 and '#### '}Differences" + ("" if markdown else ":"))
@@ -64,21 +72,21 @@ def render_validation(v: Validation, domains: dict[str, str], *, markdown: bool 
         if not differing and o.rating_status in (AGREES, NOT_IN_DRAFT) and o.score_status in (AGREES, NOT_IN_DRAFT):
             out.append(f"{bullet}No standard differs.")
         for s in differing:
-            out.append(f"{bullet}{'**' if markdown else ''}{s.id} {esc(s.name)}{'**' if markdown else ''} "
-                       f"({status_text(s.status)}): {esc(s.because)}")
-        out.append(f"{bullet}{'**' if markdown else ''}Overall{'**' if markdown else ''}: {esc(o.because)}")
+            out.append(text(f"{'**' if markdown else ''}{s.id} {esc(s.name)}{'**' if markdown else ''} "
+                            f"({status_text(s.status)}): {esc(s.because)}", bullet))
+        out.append(text(f"{'**' if markdown else ''}Overall{'**' if markdown else ''}: {esc(o.because)}", bullet))
         out.append("")
         mine = overrides_by_unit.get(u.unit, [])
         if mine:
             out.append(f"{h3 and '#### '}Panel overrides (professional discretion)" + ("" if markdown else ":"))
             out.append("")
             for ov in mine:
-                out.append(f"{bullet}{ov['standard']} {esc(ov['name'])}: {esc(ov['rating'])} instead of the computed "
-                           f"{esc(ov['computed'] or 'no rating')}. Reason: {esc(ov['reason'])} [{esc(ov['from'])}]")
+                out.append(text(f"{ov['standard']} {esc(ov['name'])}: {esc(ov['rating'])} instead of the computed "
+                                f"{esc(ov['computed'] or 'no rating')}. Reason: {esc(ov['reason'])} [{esc(ov['from'])}]",
+                                bullet))
             out.append("")
         if explain_all:
-            out.extend(esc(line) if markdown and not line.startswith("#") else line
-                       for line in explanation_lines(result, markdown))
+            out.extend(esc(x) if markdown and not x.startswith("#") else x for x in explanation_lines(result, markdown))
     rb = v.report.rulebook
     out.append(f"Rulebook: {rb.id} version {rb.version} (sha256 {rb.sha256[:12]})" + ("  " if markdown else ""))
     for i in v.report.inputs:
@@ -86,9 +94,9 @@ def render_validation(v: Validation, domains: dict[str, str], *, markdown: bool 
         out.append(f"Input ({i['kind']}): {esc(i['file'])}" + (f" (sha256 {digest})" if digest else "")
                    + ("  " if markdown else ""))
     for w in v.warnings:
-        out.append(f"{'**Warning:**' if markdown else 'WARNING:'} {esc(w)}" + ("  " if markdown else ""))
+        out.append(f"**Warning:** {esc(w)}  " if markdown else line(f"WARNING: {w}", hanging="  ", style="warn"))
     out.append("")
-    out.append(f"{'**Overall result:**' if markdown else 'Overall result:'} "
-               + ("the draft AGREES with the computed ratings" if v.agrees
-                  else "the draft DIFFERS from the computed ratings"))
+    result = "the draft AGREES with the computed ratings" if v.agrees else "the draft DIFFERS from the computed ratings"
+    out.append(f"**Overall result:** {result}" if markdown
+               else line(f"Overall result: {result}", style="good" if v.agrees else "bad"))
     return "\n".join(out).rstrip() + "\n"

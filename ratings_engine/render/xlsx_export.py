@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from .._version import __version__ as ENGINE_VERSION
 from ..io.spreadsheets import Sheet
+from ..io.tables import column_key
 from ..io.workbooks import ABOUT_SHEET, FORMAT_KEY, WORKBOOK_FORMAT
 from ..model.notices import kind_of
 from ..model.rulebook import NOT_INSPECTED
@@ -37,11 +38,12 @@ def _margin_cells(decision, shown: bool) -> list:
     return [up.amount if up else None, up.to if up else None, down.amount if down else None, down.to if down else None]
 
 
-def ratings_table(report, local=None) -> tuple[list[str], list[list]]:
-    """One row per unit and standard, then the unit's overall row (`Standard` = overall).
+def ratings_table(report, local=None, *, human: bool = False) -> tuple[list[str], list[list]]:
+    """One row per unit and standard, then the unit's overall row (`standard` = overall).
 
     Margins (and their unit, cases) are given for standards rated from cases; the overall row's
-    are in points; judgement and not-inspected standards have none.
+    are in points; judgement and not-inspected standards have none. Headers are snake_case
+    (`max_score`: the CSV export, for scripts) or, with `human`, words (`Max score`: the workbook).
     """
     local = local or delocaliser(report_paths(report))
     rows: list[list] = []
@@ -59,7 +61,7 @@ def ratings_table(report, local=None) -> tuple[list[str], list[list]]:
                      (o.decision.inputs.get("without_overrides") or {}).get("rating", o.rating), None, None,
                      "points" if o.rating else None, *_margin_cells(o.decision, o.rating is not None),
                      local(o.decision.because)])
-    return RATINGS_HEADER, rows
+    return (RATINGS_HEADER if human else [column_key(h) for h in RATINGS_HEADER]), rows
 
 
 def _grade(decision) -> str | None:
@@ -74,7 +76,7 @@ def export_sheets(report, rulebook, validation=None) -> list[Sheet]:
     local = delocaliser(report_paths(report))
     fills = {r: (c, ink(c)) for r, c in rating_colours(rulebook.ratings).items()}
     fills[NOT_INSPECTED] = (NO_RATING, ink(NO_RATING))
-    header, rows = ratings_table(report, local)
+    header, rows = ratings_table(report, local, human=True)
     sheets = [Sheet("Ratings", header, rows, widths=[22, 9, 28, 7, 9, 7, 20, 6, 9, 8, 20, 40, 10, 8, 8, 20, 8, 20, 80],
                     formats={"Reason": "wrap", "Because": "wrap", "Name": "wrap"},
                     fills={"Rating": fills, "Computed rating": fills, "Next band": fills, "Band below": fills},

@@ -27,7 +27,8 @@ from ..io.evidence import load_cases, load_judgements
 from ..io.progress import Progress
 from ..io.rulebooks import load_rulebook
 from ..model.errors import InputError
-from ..model.evidence import CaseEvidence, Judgements, ReadOptions
+from ..model.audit import Audit
+from ..model.evidence import CaseEvidence, Judgement, Judgements, ReadOptions
 from ..model.rulebook import DEFAULT_RULEBOOK, LoadedRulebook, Rulebook
 from ..rating.report import input_record, judgement_audit
 from .intervals import METHODS, exact_interval, interval, wilson_interval  # noqa: F401 (public here too)
@@ -323,3 +324,20 @@ def confidence_of(evidence: CaseEvidence, loaded: LoadedRulebook, given: Judgeme
         inputs.append(input_record("judgements", given.source, given.sha256, judged_audit))
     return ConfidenceReport(rb, str(loaded.path) if loaded.path else None, out, resamples, seed, level, method,
                             fragile, evidence.source, warnings, inputs=tuple(inputs))
+
+
+def judgements_of(report) -> Judgements | None:
+    """The judgement standards' ratings a rating report used, as judgements (before any panel
+    override): what a bootstrap of the same evidence holds fixed (the report's FRAGILE flags)."""
+    source = "<the report's judgements>"
+    items = []
+    for u in report.units:
+        for s in u.standards:
+            if s.basis != "judgement":
+                continue
+            rating = s.override["computed"] if s.override else s.rating
+            if rating is not None:
+                items.append(Judgement(u.unit, s.id, rating, None, source, 0))
+    if not items:
+        return None
+    return Judgements(tuple(items), source, None, Audit(source, len(items), len(items)))
