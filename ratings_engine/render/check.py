@@ -23,7 +23,7 @@ def format_report(report: CheckReport, fmt: str = "table", properties=None) -> s
         head += f" version {report.version}"
     if report.path:
         head += f" ({report.path})"
-    out.append(head)
+    out.append(line(head, hanging="  "))
     if report.overrides:
         out.append(f"changed by --set {'; '.join(report.overrides)}")
     if report.sha256:

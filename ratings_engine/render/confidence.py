@@ -24,7 +24,7 @@ def to_text(report: ConfidenceReport, markdown: bool = False) -> str:
     for u in report.units:
         head = (f"{u.unit}: {u.cases} cases, {report.resamples} bootstrap resamples (seed {report.seed}), "
                 f"{pct:.0%} {'Wilson' if report.method == 'wilson' else 'exact'} intervals")
-        lines += [f"## {head}" if markdown else head, ""]
+        lines += [f"## {head}" if markdown else line(head, hanging="  "), ""]
         rows = []
         for k in u.key_questions:
             shown = "" if not k.applicable else f"{100 * k.sufficient / k.applicable:.1f}"

@@ -22,8 +22,9 @@ def to_text(report: ScenarioReport, *, markdown: bool = False) -> str:
     for r in report.results:
         where = f"{r.file}:{r.line}" if r.line else r.file
         mark = "PASS" if r.passed else "FAIL"
-        out.append(f"- **{mark}**  {r.name}  ({where})" if markdown
-                   else paint(mark, "good" if r.passed else "bad") + line(f"  {r.name}  ({where})"))
+        out.append(f"- **{mark}**  {r.name}  ({where})" if markdown else
+                   paint(mark, "good" if r.passed else "bad") + line(f"{mark}  {r.name}  ({where})", hanging="      ")
+                   [len(mark):])
         for m in r.mismatches:
             if markdown:
                 out.append(f"    - {m.what}: expected {_show(m.expected)}, got {_show(m.actual)}")

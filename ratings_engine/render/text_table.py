@@ -27,6 +27,7 @@ from typing import Iterator, Sequence
 STYLES = {"bad": "\x1b[1;31m", "warn": "\x1b[33m", "good": "\x1b[32m", "strong": "\x1b[1m"}
 RESET = "\x1b[0m"
 SEPARATOR = 2  # spaces between the columns of tabulate's "simple" and "plain" formats
+HEADER_PADDING = 2  # tabulate makes a column at least as wide as its header plus this (tabulate.MIN_PADDING)
 
 
 @dataclass(frozen=True)
@@ -90,11 +91,16 @@ def _lines_width(text: str) -> int:
     return max((len(part) for part in text.splitlines()), default=0)
 
 
-def fit_widths(columns: Sequence[Sequence[str]], width: int, separator: int = SEPARATOR) -> list[int]:
+def fit_widths(columns: Sequence[Sequence[str]], width: int, separator: int = SEPARATOR,
+               header_padding: int = 0) -> list[int]:
     """Column widths that fit `width` if they can: the widest column is narrowed first, never below
-    its longest word. `columns` holds each column's texts, its header first."""
-    natural = [max((_lines_width(t) for t in col), default=0) for col in columns]
-    floor = [max((_words_width(t) for t in col), default=0) for col in columns]
+    its longest word. `columns` holds each column's texts, its header first (which needs
+    `header_padding` more room)."""
+    def room(col: Sequence[str], measure) -> int:
+        return max([measure(col[0]) + header_padding if col and col[0] else 0, *(measure(t) for t in col[1:])])
+
+    natural = [room(col, _lines_width) for col in columns]
+    floor = [room(col, _words_width) for col in columns]
     widths = list(natural)
     excess = sum(widths) + separator * max(len(widths) - 1, 0) - width
     while excess > 0:
@@ -135,9 +141,10 @@ def table(rows: Sequence[Sequence[object]], headers: Sequence[str] = (), *, fmt:
         ncols = max(len(r) for r in [*plain, heads])
         columns = [[heads[j] if j < len(heads) else "", *(r[j] if j < len(r) else "" for r in plain)]
                    for j in range(ncols)]
-        widths = fit_widths(columns, style.width - len(indent))
+        padding = HEADER_PADDING if heads else 0
+        widths = fit_widths(columns, style.width - len(indent), header_padding=padding)
         plain = [[_wrap(c, widths[j]) for j, c in enumerate(row)] for row in plain]
-        heads = [_wrap(h, widths[j]) for j, h in enumerate(heads)]
+        heads = [_wrap(h, widths[j] - padding) for j, h in enumerate(heads)]
     if style.colour:
         plain = [["\n".join(paint(part, s) for part in c.split("\n")) for c, s in zip(row, srow)]
                  for row, srow in zip(plain, styles)]

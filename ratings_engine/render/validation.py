@@ -91,7 +91,7 @@ def render_validation(v: Validation, domains: dict[str, str], *, markdown: bool 
     out.append(f"Rulebook: {rb.id} version {rb.version} (sha256 {rb.sha256[:12]})" + ("  " if markdown else ""))
     for i in v.report.inputs:
         digest = (i.get("sha256") or "")[:12]
-        out.append(f"Input ({i['kind']}): {esc(i['file'])}" + (f" (sha256 {digest})" if digest else "")
+        out.append(text(f"Input ({i['kind']}): {esc(i['file'])}" + (f" (sha256 {digest})" if digest else ""))
                    + ("  " if markdown else ""))
     for w in v.warnings:
         out.append(f"**Warning:** {esc(w)}  " if markdown else line(f"WARNING: {w}", hanging="  ", style="warn"))
