@@ -163,7 +163,7 @@ def validate(cases: pd.DataFrame | PathLike, draft: PathLike, rules: RulebookLik
     """
     from .toolkit.validate import validate as compare
 
-    rules, _, _ = workbook_rulebook(cases, rules)
+    rules, rules_note, rules_warning = workbook_rulebook(cases, rules)
     loaded = load_rulebook(rules if rules is not None else DEFAULT_RULEBOOK, changes=options.pop("changes", ()))
     rulebook = loaded.rulebook
     given_overrides = load_overrides(options.pop("overrides", None), loaded, sheet=options.pop("overrides_sheet", None))
@@ -177,7 +177,8 @@ def validate(cases: pd.DataFrame | PathLike, draft: PathLike, rules: RulebookLik
             warnings.append(Notice(f"no judgements given: the judgement standard(s) {', '.join(ids)} are rated as "
                                    f"in the draft ({the_draft.source}), so they agree with it by construction", "note"))
     report = rate(cases, loaded, judgements=judgements, **options)
-    report = replace(report, warnings=report.warnings + tuple(warnings), notes=report.notes + ((found,) if found else ()))
+    report = replace(report, warnings=((rules_warning,) if rules_warning else ()) + report.warnings + tuple(warnings),
+                     notes=report.notes + tuple(n for n in (rules_note, found) if n))
     report = apply_overrides(report, given_overrides, rulebook, allow_partial=options.get("allow_partial", False))
     return compare(report, the_draft, rulebook)
 

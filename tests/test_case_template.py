@@ -195,3 +195,26 @@ def test_the_csv_variant(tmp_path):
 def test_template_usage_errors(tmp_path, args, message):
     result = invoke("template", *[a.replace("x.xlsx", str(tmp_path / "x.xlsx")) for a in args])
     assert result.exit_code == 2 and message in result.output + result.stderr
+
+
+def test_the_workbook_says_which_rulebook_it_was_made_for(tmp_path):
+    from ratings_engine import api
+
+    filled = fill(template(tmp_path, "youth-justice-2021"), cases=read_csv(YOUTH),
+                  judgements={r["standard"]: r for r in read_csv(YOUTH_JUDGEMENTS)},
+                  draft={"overall": {"rating": "Good"}})
+    report = api.rate(filled)
+    assert report.rulebook.id == "youth-justice-2021"
+    assert any("rulebook: youth-justice-2021 (named by the About sheet" in n for n in report.notes)
+    check = api.validate(filled, filled)  # the draft on its Draft sheet
+    assert any("named by the About sheet" in n for n in check.report.notes)
+    # made for another version of the rulebook: rated by the installed one, and said
+    book = openpyxl.load_workbook(filled)
+    about = book["About"]
+    row = next(r for r in range(2, about.max_row + 1) if about.cell(r, 1).value == "Rulebook sha256")
+    about.cell(row, 2).value = "0" * 64
+    older = tmp_path / "older.xlsx"
+    book.save(older)
+    warnings = api.rate(older).warnings
+    assert any("was made for rulebook youth-justice-2021 version 1.0 (sha256 000000000000)" in w for w in warnings)
+    assert not any("About sheet" in n for n in api.rate(older, "youth-justice-2021").notes)  # --rules given: used

@@ -85,3 +85,15 @@ def test_each_warning_of_a_rating_has_the_right_kind(write_file, pdu_rulebook):
     assert any("no overall rating" in w and "'South'" in w for w in kinds["missing"])
     assert any("OVERRIDDEN by the panel" in w for w in kinds["override"])
     assert any("'Nowhere'" in w and "NOT USED" in w for w in kinds["override-unused"])
+
+
+def test_an_override_is_marked_as_such_not_with_a_provenance_grade(example_cases, example_judgements):
+    from click.testing import CliRunner
+
+    from ratings_engine.cli import main
+
+    out = CliRunner().invoke(main, ["pdu", str(example_cases), "-j", str(example_judgements), "--explain",
+                                    "--override", "2.4=Requires improvement:panel reason"]).stdout
+    line = next(ln for ln in out.splitlines() if ln.strip().startswith("2.4 Implementation and delivery:"))
+    assert line.endswith("[panel override]") or "[panel override]" in out.split(line)[1].split("\n  2.4.1")[0]
+    assert "[uncertain]" not in out.split("2.4 Implementation and delivery: Requires improvement.")[1].split("2.4.1")[0]

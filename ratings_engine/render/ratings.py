@@ -84,6 +84,9 @@ def to_table(report: RatingReport, domains: dict[str, str], *, explain: bool = F
 
 
 def _grade(d: Decision) -> str:
+    """The provenance grade of the rule behind a decision; a panel override has no rule: it says so."""
+    if d.table == "override":
+        return " [panel override]"
     return f" [{d.provenance.grade}]" if d.provenance else ""
 
 
