@@ -163,3 +163,15 @@ def test_round_trip_the_export_rates_again_as_evidence_with_no_options(exported)
 def test_the_csv_export_keeps_machine_headers():
     text = invoke("export", EXAMPLE, "-j", JUDGEMENTS, "-f", "csv").stdout
     assert text.lstrip("\ufeff").splitlines()[0].startswith("unit,standard,name,domain,basis,scored,rating,score,max_score")
+
+
+def test_a_drop_down_whose_values_cannot_be_inline_lists_them_on_a_hidden_sheet(tmp_path):
+    from ratings_engine.io.spreadsheets import Sheet, write_xlsx
+
+    values = ["Good, with caveats", "Poor"]  # a comma: Excel's inline lists cannot hold it
+    write_xlsx(tmp_path / "x.xlsx", [Sheet("S", ["rating"], [], choices={"rating": values}, blank_rows=3)])
+    book = openpyxl.load_workbook(tmp_path / "x.xlsx")
+    assert book["Lists"].sheet_state == "hidden" and book.sheetnames[-1] == "Lists"
+    (rule,) = book["S"].data_validations.dataValidation
+    assert rule.formula1.replace("'", "") == "Lists!$A$1:$A$2" and str(rule.sqref) == "A2:A4"
+    assert [c.value for c in book["Lists"]["A"]] == values
