@@ -15,7 +15,7 @@ import pandas as pd
 from ..model.audit import Audit
 from ..model.errors import InputError, Location, Problem
 from ..model.evidence import ANSWER_SPELLINGS, NOT_APPLICABLE, BlankPolicy, CaseEvidence
-from ..model.rulebook import Rulebook
+from ..model.rulebook import RESERVED_COLUMNS, Rulebook
 from ..model.suggest import did_you_mean
 from .tables import (
     MAX_PROBLEMS,
@@ -28,6 +28,7 @@ from .tables import (
     table_from_frame,
     unit_spelling_warnings,
 )
+from .unit_columns import UnitColumns
 
 ACCEPTED = "yes/no/n/a, y/n/na, sufficient/insufficient/not applicable (any case)"
 #: The audit's name for cases that answer n/a to every key question (used, but flagged).
@@ -80,8 +81,8 @@ def _header_problems(src: str, columns: tuple[str, ...], rulebook: Rulebook,
     ignored = set(ignore_columns)
     for name in sorted(ignored - set(columns)):
         problems.append(Problem(f"--ignore-column {name!r} names no column of the file", Location(file=src, row=1)))
-    unknown = [c for c in columns if c not in ("case_id", "unit") and c not in known_kqs and c not in ignored]
-    other = other_framework([c for c in columns if c not in ("case_id", "unit") and c not in ignored], rulebook)
+    unknown = [c for c in columns if c not in RESERVED_COLUMNS and c not in known_kqs and c not in ignored]
+    other = other_framework([c for c in columns if c not in RESERVED_COLUMNS and c not in ignored], rulebook)
     if unknown and other:
         fits = " or ".join(f"--rules {rid}" for rid in other)
         return [Problem(f"the key-question columns ({', '.join(unknown[:6])}{', ...' if len(unknown) > 6 else ''}) "
@@ -148,6 +149,7 @@ def cases_from_reader(reader, rulebook: Rulebook, unit: str | None, default_unit
         raise InputError(problems)
     kq_columns = [k for k in rulebook.key_question_ids if k in columns]  # rulebook order, whatever the file's
     has_unit = "unit" in columns
+    unit_columns = UnitColumns(columns)  # region and inspection_date: one value per unit
     audit = Audit(src, sheet=reader.sheet)
     unit_codes: dict[str, int] = {}  # unit name -> code, in order of first appearance
     blocks: list[np.ndarray] = []
@@ -163,6 +165,9 @@ def cases_from_reader(reader, rulebook: Rulebook, unit: str | None, default_unit
         if problems or not len(table.cells):
             continue
         names = table.cells["unit"].to_numpy(dtype=object) if has_unit else np.full(len(table.cells), default_unit, dtype=object)
+        unit_columns.add_table(table, names, problems)
+        if problems:
+            continue
         positions, distinct = pd.factorize(names)
         codes = np.array([unit_codes.setdefault(u, len(unit_codes)) for u in distinct], dtype=np.int32)
         unit_parts.append(codes[positions])
@@ -193,7 +198,8 @@ def cases_from_reader(reader, rulebook: Rulebook, unit: str | None, default_unit
     if answers.empty:
         raise InputError(f"{src}: no cases (the file has a header but no case rows)")
     warnings = _unit_warnings(src, units, codes, rows) + _no_answer_warnings(src, answers, rows, audit)
-    return CaseEvidence(answers, src, reader.sha256, audit, tuple(warnings))
+    regions, dates = unit_columns.keep(answers.index.get_level_values("unit").unique())
+    return CaseEvidence(answers, src, reader.sha256, audit, tuple(warnings), regions, dates)
 
 
 def _chunk_answers(table: TextTable, kq_columns: list[str], has_unit: bool, blank: BlankPolicy,

@@ -15,6 +15,7 @@ from ..model.evidence import CaseEvidence, Judgements, TallyEvidence
 from ..model.results import RatingReport, RulebookStamp, UnitResult
 from ..model.rulebook import LoadedRulebook
 from .rate import rate_tallies
+from .samples import sample_warnings
 from .tally import evidence_tallies
 
 Evidence = CaseEvidence | TallyEvidence
@@ -66,6 +67,7 @@ def rating_warnings(results: Sequence[UnitResult]) -> list[str]:
         if unscored:
             warnings.append(f"unit {u.unit!r}: judgement for unscored standard(s) {', '.join(unscored)} missing "
                             "(shown as missing; the overall rating does not depend on it)")
+        warnings += sample_warnings(u.unit, u.samples)
     return warnings
 
 

@@ -180,8 +180,9 @@ def check_rulebook(rules: Rulebook | LoadedRulebook | str | Path, max_sample: in
 def provenance_summary(rb: Rulebook) -> dict[str, dict[str, int]]:
     """How many rules of each kind are confirmed / recalled / uncertain (none: no grade given).
 
-    Every key-question band row, overall band row, limit row (enabled or not), policy, the score
-    table and every standard counts once; a row without its own provenance takes its table's.
+    Every key-question band row, overall band row, limit row (enabled or not), policy, sample,
+    the pooling rule, the effective dates (where graded), the score table and every standard
+    counts once; a row without its own provenance takes its table's.
     """
     counts: dict[str, Counter] = {}
 
@@ -190,7 +191,20 @@ def provenance_summary(rb: Rulebook) -> dict[str, dict[str, int]]:
 
     add("score table", rb.scores.provenance)
     for name in type(rb.policies).model_fields:
-        add("policies", getattr(rb.policies, name).provenance)
+        policy = getattr(rb.policies, name)
+        if name == "sample_sizes":  # a table: what a sample outside its limits does, and each sample's limits
+            if policy is not None:
+                add("policies", policy.below_minimum.provenance)
+                add("policies", policy.above_maximum.provenance)
+                for sample in policy.samples:
+                    add("sample sizes", sample.provenance or policy.provenance)
+            continue
+        add("policies", policy.provenance)
+    if rb.pooling is not None:
+        add("pooling", rb.pooling.provenance)
+        add("policies", rb.pooling.method.provenance)
+    if rb.effective.provenance is not None:
+        add("effective dates", rb.effective.provenance)
     for std in rb.standards:
         add("standards", std.provenance)
     kq = rb.key_question_bands
