@@ -24,6 +24,7 @@ LAZY_COMMANDS = {
     "frameworks": "methodology", "check-rules": "methodology", "diff": "methodology", "test": "methodology",
     "confidence": "analysis", "sweep": "analysis",
     "serve": "serve",
+    "region": "regional", "show": "regional",
 }
 
 

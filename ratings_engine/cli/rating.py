@@ -16,20 +16,28 @@ def register(main: click.Group) -> None:
     main.add_command(unit_command)
 
 
-def _rate(cases, rules: str, changes, explain: bool, fmt, output, force, audit, options: dict) -> None:
+def _rate(cases, rules: str, changes, explain: bool, fmt, output, force, audit, options: dict,
+          kind: str | None = None) -> None:
     from .. import api
 
     inputs = input_kwargs(options)
     rating = rating_kwargs(options)
+    if rules is None and rating.get("inspection_date") is None:
+        raise click.UsageError("give --rules RULEBOOK, or --inspection-date DATE to pick the rulebook in force")
     given = rating.get("judgements")
     out = choose(fmt, output, FORMATS, inputs=[cases, given if given not in ("auto", None) else None,
                                               *(o for o in rating.get("overrides", ()) if not isinstance(o, str))],
                  force=force)
+    report = None
+    if rules is None:  # picked by the inspection date: the rulebook in force that day (said in a note)
+        report = api.rate(cases, None, changes=changes, unit_kind=kind, **inputs, **rating)
+        rules = report.rulebook.file or report.rulebook.id
     loaded = api.load_rulebook(rules, changes=changes)
     if changes:
         click.echo(f"note: rulebook {loaded.rulebook.id} changed by --set {' --set '.join(changes)} "
                    f"(sha256 {loaded.rulebook.sha256[:12]})", err=True)
-    report = api.rate(cases, loaded, **inputs, **rating)
+    if report is None:
+        report = api.rate(cases, loaded, **inputs, **rating)
     out.write(renderers(report, loaded.rulebook, explain=explain))
     if out.to_file or out.fmt not in ("table", "markdown"):
         echo_messages(report.warnings, report.notes)
@@ -72,16 +80,19 @@ def renderers(report, rulebook, *, explain: bool = False, validation=None) -> di
     }
 
 
-def _rating_command(name: str, default_rules: str | None, doc: str):
+def _rating_command(name: str, default_rules: str | None, doc: str, kind: str | None = None):
     @click.command(name, help=doc)
     @click.argument("cases", type=PATH)
-    @rules_option(default=default_rules, required=default_rules is None)
-    @rating_options()
+    @rules_option(default=default_rules)
+    @rating_options(inspection_date=True)
     @click.option("--explain", "-e", is_flag=True, help="Explain every decision (table and markdown).")
     @input_options(overrides=True)
     @output_options(FORMATS)
-    def command(cases, rules, changes, explain, fmt, output, force, audit, **options):
-        _rate(cases, rules, changes, explain, fmt, output, force, audit, options)
+    @click.pass_context
+    def command(ctx, cases, rules, changes, explain, fmt, output, force, audit, **options):
+        if options.get("inspection_date") and ctx.get_parameter_source("rules") is click.core.ParameterSource.DEFAULT:
+            rules = None  # no --rules given: the inspection date picks the rulebook in force
+        _rate(cases, rules, changes, explain, fmt, output, force, audit, options, kind)
 
     return command
 
@@ -101,7 +112,9 @@ _CASES_HELP = """
 
 pdu_command = _rating_command(
     "pdu", "probation-pdu-2021",
-    "Rate probation delivery units (default rulebook: probation-pdu-2021)." + _CASES_HELP)
+    "Rate probation delivery units (default rulebook: probation-pdu-2021; with --inspection-date and no --rules, "
+    "the PDU rulebook in force that day)." + _CASES_HELP, kind="probation delivery unit")
 unit_command = _rating_command(
     "unit", None,
-    "Rate units of any framework: --rules names the rulebook (see 'rate frameworks')." + _CASES_HELP)
+    "Rate units of any framework: --rules names the rulebook (see 'rate frameworks'), or --inspection-date picks "
+    "the one in force that day whose key questions fit the case file." + _CASES_HELP)

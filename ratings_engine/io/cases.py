@@ -70,7 +70,7 @@ class _OneTable:
 
 
 def _header_problems(src: str, columns: tuple[str, ...], rulebook: Rulebook,
-                     ignore_columns: tuple[str, ...]) -> list[Problem]:
+                     ignore_columns: tuple[str, ...], others: tuple[str, ...] = ()) -> list[Problem]:
     """Unknown columns, --ignore-column naming nothing, and standards given in part."""
     problems: list[Problem] = []
     known_kqs = set(rulebook.key_question_ids)
@@ -81,8 +81,9 @@ def _header_problems(src: str, columns: tuple[str, ...], rulebook: Rulebook,
     ignored = set(ignore_columns)
     for name in sorted(ignored - set(columns)):
         problems.append(Problem(f"--ignore-column {name!r} names no column of the file", Location(file=src, row=1)))
-    unknown = [c for c in columns if c not in RESERVED_COLUMNS and c not in known_kqs and c not in ignored]
-    other = other_framework([c for c in columns if c not in RESERVED_COLUMNS and c not in ignored], rulebook)
+    ignored_quietly = ignored | set(others)  # `others`: the other rulebook's columns in a regional run
+    unknown = [c for c in columns if c not in RESERVED_COLUMNS and c not in known_kqs and c not in ignored_quietly]
+    other = other_framework([c for c in columns if c not in RESERVED_COLUMNS and c not in ignored_quietly], rulebook)
     if unknown and other:
         fits = " or ".join(f"--rules {rid}" for rid in other)
         return [Problem(f"the key-question columns ({', '.join(unknown[:6])}{', ...' if len(unknown) > 6 else ''}) "
@@ -90,8 +91,8 @@ def _header_problems(src: str, columns: tuple[str, ...], rulebook: Rulebook,
                         f"{', '.join(other)}: use {fits}", Location(file=src, row=1))]
     for column in unknown:
         std = rulebook.standards_by_id.get(column)
-        hint = (f"; {column!r} is a standard, give its key questions ({', '.join(k.id for k in std.key_questions)})"
-                if std is not None and std.key_questions
+        hint = (f"; {column!r} is a standard, give its key questions ({', '.join(k.id for k in std.case_key_questions)})"
+                if std is not None and std.case_key_questions
                 else did_you_mean(column, [k for k in (*rulebook.key_question_ids, "case_id", "unit") if k not in columns]))
         problems.append(Problem(
             f"unknown column (not a key question of rulebook {rulebook.id}){hint}; "
@@ -126,7 +127,7 @@ def partial_standards(rulebook: Rulebook, present: set[str], noun: str) -> list[
     """Standards with some but not all of their key questions in `present`: (message, those present)."""
     out = []
     for std in rulebook.standards:
-        ids = [kq.id for kq in std.key_questions]
+        ids = [kq.id for kq in std.case_key_questions]
         have = [k for k in ids if k in present]
         if have and len(have) != len(ids):
             missing = [k for k in ids if k not in present]
@@ -136,7 +137,8 @@ def partial_standards(rulebook: Rulebook, present: set[str], noun: str) -> list[
 
 
 def cases_from_reader(reader, rulebook: Rulebook, unit: str | None, default_unit: str,
-                      blank: BlankPolicy = "error", ignore_columns: tuple[str, ...] = ()) -> CaseEvidence:
+                      blank: BlankPolicy = "error", ignore_columns: tuple[str, ...] = (),
+                      others: tuple[str, ...] = ()) -> CaseEvidence:
     """Validate a case table chunk by chunk, keeping only compact answers (int8) between chunks.
 
     `reader` is a `sources.TableReader` (or a whole table, see `_OneTable`). Problems name the
@@ -144,7 +146,7 @@ def cases_from_reader(reader, rulebook: Rulebook, unit: str | None, default_unit
     """
     src = reader.source
     columns = tuple(reader.columns)
-    problems = _header_problems(src, columns, rulebook, ignore_columns)
+    problems = _header_problems(src, columns, rulebook, ignore_columns, others)
     if problems:
         raise InputError(problems)
     kq_columns = [k for k in rulebook.key_question_ids if k in columns]  # rulebook order, whatever the file's

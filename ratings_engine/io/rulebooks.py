@@ -77,6 +77,17 @@ def load_rulebook(rules: RulebookLike = DEFAULT_RULEBOOK, *, changes: Sequence[s
     return loaded
 
 
+def member_rulebook(loaded: LoadedRulebook) -> LoadedRulebook:
+    """The rulebook that rates a pooled rulebook's member units (`pooling.members`): a file
+    `<id>.yaml` next to the pooled rulebook's file, else the shipped rulebook with that id."""
+    pooling = loaded.rulebook.pooling
+    if pooling is None:
+        raise RulebookError(f"rulebook {loaded.rulebook.id} has no 'pooling': it rates units on their own cases")
+    if loaded.path is not None and (loaded.path.parent / f"{pooling.members}.yaml").is_file():
+        return load_rulebook_file(loaded.path.parent / f"{pooling.members}.yaml")
+    return load_rulebook_file(resolve_rulebook_path(pooling.members))
+
+
 def load_rulebook_file(path: Path) -> LoadedRulebook:
     """A rulebook file read, parsed, `extends` resolved and validated, with its path and file hash."""
     path = Path(path)

@@ -114,7 +114,7 @@ def tallies_from_table(table: TextTable, rulebook: Rulebook, *, unit: str | None
         elif kq not in known:
             std = rulebook.standards_by_id.get(kq)
             hint = (f"; {kq!r} is a standard, give one row per key question "
-                    f"({', '.join(k.id for k in std.key_questions)})" if std is not None and std.key_questions
+                    f"({', '.join(k.id for k in std.case_key_questions)})" if std is not None and std.case_key_questions
                     else f"{did_you_mean(kq, rulebook.key_question_ids)}; rulebook {rulebook.id} has "
                          f"{', '.join(rulebook.key_question_ids)}")
             row_problems.append(Problem(f"unknown key question {shown(kq)}{hint}", table.where(i, "key_question")))

@@ -202,8 +202,10 @@ def _annexe_table(rulebook: Rulebook, u: UnitResult, checks) -> str:
             rows.append(f'<tr class="domain"><td>{escape(domain)}.</td><td colspan="{span + 1}">'
                         f"{escape(domains.get(domain, ''))}</td></tr>")
         ov = s.override
-        has_margin = s.basis == "cases" and s.rating not in (None, NOT_INSPECTED) and not ov
+        has_margin = s.basis in ("cases", "mixed") and s.rating not in (None, NOT_INSPECTED) and not ov
         rating = _rating_chip(rulebook, s.rating) + (' <span class="tag">panel override</span>' if ov else "")
+        if s.sample is not None:  # a sample outside the rulebook's size limits labels the rating
+            rating += f' <span class="tag sample">{escape(s.sample.label)}</span>'
         cells = [escape(s.id), escape(s.name + ("" if s.scored else " (not scored)")), rating]
         if draft_cols:
             c = by_id[s.id]
@@ -268,6 +270,9 @@ def _unit_section(rulebook: Rulebook, u: UnitResult, checks) -> str:
     if o.rating:
         out.append(f'<p class="muted">Distance to the next band: {_margin(o.decision.margin_up, "points", "+")}; '
                    f'to the band below: {_margin(o.decision.margin_down, "points", "-")}.</p>')
+    for c in u.samples_outside:
+        out.append(f'<p class="warnings">{escape(c.label)}: standard(s) {escape(", ".join(c.standards))} '
+                   f'{"not rated" if c.action == "not_rated" else "rated and labelled"}</p>')
     overridden = [(s, s.override) for s in u.standards if s.override]
     if overridden:
         out.append('<div class="override"><h3>Panel overrides (professional discretion)</h3><ul>')

@@ -14,7 +14,7 @@ from .validation import overall_cell
 
 RATINGS_HEADER = ["unit", "standard", "name", "domain", "basis", "scored", "rating", "score", "max_score",
                   "panel_override", "computed_rating", "reason", "deciding_key_question", "margin_unit",
-                  "to_next_band", "next_band", "to_band_below", "band_below", "because"]
+                  "to_next_band", "next_band", "to_band_below", "band_below", "because", "sample_check"]
 
 
 def _margin_cells(decision) -> list:
@@ -30,12 +30,14 @@ def ratings_table(report) -> tuple[list[str], list[list]]:
             ov = s.override
             rows.append([u.unit, s.id, s.name, s.domain, s.basis, "yes" if s.scored else "no", s.rating, s.score, None,
                          "yes" if ov else "no", ov["computed"] if ov else s.rating, s.reason,
-                         s.deciding_key_question, "cases", *_margin_cells(s.decision), s.decision.because])
+                         s.deciding_key_question, "cases", *_margin_cells(s.decision), s.decision.because,
+                         s.sample.label if s.sample is not None else None])
         o = u.overall
         rows.append([u.unit, "overall", f"Overall ({o.status})", None, None, None, o.rating, o.score, o.max_score,
                      "yes" if "overrides" in o.decision.inputs else "no",
                      (o.decision.inputs.get("without_overrides") or {}).get("rating", o.rating), None, None,
-                     "points", *_margin_cells(o.decision), o.decision.because])
+                     "points", *_margin_cells(o.decision), o.decision.because,
+                     "; ".join(c.label for c in u.samples_outside) or None])
     return RATINGS_HEADER, rows
 
 
