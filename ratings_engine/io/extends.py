@@ -104,6 +104,11 @@ def resolve_extends(data: dict, source: str, parse: Parse, shipped: Path,
     return _merge_map(parent, parent_source, data, source, (), skip=("extends",))
 
 
+def find_parent(ref: str, base: Path, where: _Origin, shipped: Path) -> Path:
+    """The file an `extends: ref` written in a file in folder `base` names (errors located at `where`)."""
+    return _find_parent(ref, base, where, shipped)
+
+
 def _find_parent(ref: str, base: Path, where: _Origin, shipped: Path) -> Path:
     path = Path(ref)
     if path.suffix in (".yaml", ".yml") or "/" in ref or "\\" in ref:
