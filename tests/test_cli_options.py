@@ -27,9 +27,9 @@ WORKBOOK = CASES / "redcar-cleveland-middlesbrough.xlsx"
 CORPUS = CASES / "corpus"
 
 #: Written by hand: which commands read evidence (cases, tallies, judgements) and which write results.
-READS_EVIDENCE = {"pdu", "unit", "validate", "report", "export", "confidence", "sweep", "diff", "serve"}
+READS_EVIDENCE = {"pdu", "unit", "validate", "report", "export", "confidence", "sweep", "diff", "serve", "region"}
 WRITES_RESULTS = {"pdu", "unit", "validate", "report", "export", "confidence", "sweep", "diff", "test",
-                  "check-rules", "frameworks"}
+                  "check-rules", "frameworks", "region", "show"}
 
 
 def _options(command: click.Command) -> set[str]:
@@ -118,6 +118,10 @@ EXTENSION_CASES = {
     "test": (["probation-pdu-2021"], {".json": _is_json("results"), ".md": _is_markdown}),
     "check-rules": (["probation-pdu-2021"], {".json": _is_json("errors")}),
     "frameworks": ([], {".json": lambda data: isinstance(json.loads(data), list)}),
+    "region": ([CASES / "probation-region-2023-example.csv"],
+               {".json": _is_json("regions"), ".md": _is_markdown, ".csv": _csv_starting("unit"), ".xlsx": _is_xlsx,
+                ".html": _is_html}),
+    "show": (["probation-region-2023"], {".json": _is_json("resolved"), ".md": _is_markdown, ".html": _is_html}),
 }
 EXTENSION_RUNS = [(name, ext) for name, (_, checks) in EXTENSION_CASES.items() for ext in checks]
 

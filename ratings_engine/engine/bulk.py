@@ -131,7 +131,7 @@ def evaluate(compiled: CompiledRulebook, sufficient: np.ndarray, applicable: np.
         raise ValueError(f"sufficient/applicable must both be (N, {len(layout.key_questions)}) arrays")
     n = sufficient.shape[0]
     present = np.broadcast_to(np.asarray(present, dtype=bool), sufficient.shape)
-    judgements = np.broadcast_to(np.asarray(judgements, dtype=np.int64), (n, len(layout.judgement_standards)))
+    judgements = np.broadcast_to(np.asarray(judgements, dtype=np.int64), (n, len(layout.judgement_ids)))
     if ((sufficient < 0) | (sufficient > applicable))[present].any():
         raise InputError("bulk evaluation: sufficient counts must lie between 0 and the applicable count")
 
