@@ -153,6 +153,11 @@ def pick_rulebook(day: date, columns: Iterable[str] | None = None, kind: str | N
     if wanted:
         candidates = [i for i in candidates
                       if set(wanted) <= set(load_rulebook_file(Path(i.file)).rulebook.key_question_ids)]
+    if not candidates:
+        what = f" for {kind}s" if kind else ""
+        fits = " whose key questions match the case file's columns" if wanted else ""
+        raise InputError(f"inspection date {day.isoformat()}: no shipped rulebook{what}{fits} was in force that day "
+                         f"(e.g. between programmes); {in_force_note(day, infos)}. Name one with --rules")
     if len(candidates) != 1:
         what = f" for {kind}s" if kind else ""
         fits = " whose key questions match the case file's columns" if wanted else ""
