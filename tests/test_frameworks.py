@@ -27,7 +27,7 @@ PUBLISHED_YOUTH = ROOT / "tests" / "fixtures" / "published" / "youth_overall_rat
 SHARED_YOUTH = ROOT.parent / "shared" / "data" / "youth_overall_ratings.csv"
 
 FRAMEWORKS = ["probation-pdu-2021", "probation-pdu-2023", "probation-crc-nps-2018", "youth-justice-2018",
-              "youth-justice-2021"]
+              "youth-justice-2021", "probation-region-2023", "youth-justice-2025"]
 # (rulebook, case file, judgement file, scored standards a unit of that framework has, maximum score)
 EXAMPLES = [
     ("probation-pdu-2021", "redcar-cleveland-middlesbrough", 8, 24),  # court work not inspected
@@ -36,6 +36,7 @@ EXAMPLES = [
     ("probation-crc-nps-2018", "probation-crc-nps-2018-example-crc", 10, 30),
     ("youth-justice-2018", "youth-justice-2018-example", 12, 36),
     ("youth-justice-2021", "youth-justice-2021-example", 12, 36),
+    ("youth-justice-2025", "youth-justice-2025-example", 6, 18),
 ]
 
 

@@ -260,9 +260,10 @@ def _run_one(sf: LoadedScenarios, i: int, scn: Scenario, rulebook: Rulebook) -> 
             continue
         expected_standards[std_id] = _canonical_rating(rulebook, value, where, problems)
     expected_kqs = {}
+    judged_kqs = set(rulebook.judgement_key_question_ids)  # a mixed standard's judged key questions
     for kq, value in (exp.key_questions or {}).items():
         where = sf.where(base + ("expect", "key_questions", kq))
-        if kq not in kq_ids:
+        if kq not in kq_ids and kq not in judged_kqs:
             problems.append(Problem(f"unknown key question {kq!r}{did_you_mean(kq, kq_ids)}", where))
             continue
         expected_kqs[kq] = _canonical_rating(rulebook, value, where, problems, allow_not_inspected=False)
