@@ -75,7 +75,7 @@ def test_rate_pdu_keeps_its_default_rulebook_and_unit_requires_rules():
     assert _rate_json("pdu", str(cases), "-j", str(judgements))["rulebook"]["id"] == "probation-pdu-2021"
     result = CliRunner().invoke(main, ["unit", str(cases), "-j", str(judgements)])
     assert result.exit_code == 2
-    assert "Missing option '--rules'" in result.output
+    assert "give --rules RULEBOOK, or --inspection-date DATE" in result.output
 
 
 @pytest.mark.parametrize("rulebook", FRAMEWORKS)
