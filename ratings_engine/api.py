@@ -13,7 +13,8 @@ change are kept apart by name: `changes` are what-if edits of the rulebook (`--s
 PATH=VALUE`); `overrides` are a ratings panel's overrides of standards' ratings, each with its
 mandatory reason (`--override`, `--overrides FILE`).
 
-This module only composes the layers below (io reads, rating rates, toolkit analyses, render
+This module is long because it is the whole public API in one place: one function per job, each
+only composing the layers below. This module only composes the layers below (io reads, rating rates, toolkit analyses, render
 writes); see docs/architecture.md.
 """
 from __future__ import annotations
