@@ -13,12 +13,14 @@ change are kept apart by name: `changes` are what-if edits of the rulebook (`--s
 PATH=VALUE`); `overrides` are a ratings panel's overrides of standards' ratings, each with its
 mandatory reason (`--override`, `--overrides FILE`).
 
-This module only composes the layers below (io reads, rating rates, toolkit analyses, render
+This module is long because it is the whole public API in one place: one function per job, each
+only composing the layers below. This module only composes the layers below (io reads, rating rates, toolkit analyses, render
 writes); see docs/architecture.md.
 """
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Sequence
 
@@ -45,10 +47,12 @@ Corpus = PathLike | Sequence[PathLike]
 Overrides = OverrideSet | PathLike | Sequence[str] | None
 
 __all__ = [
-    "DEFAULT_RULEBOOK", "check_rules", "confidence", "diff_rulebooks", "frameworks", "load_cases", "load_evidence",
-    "load_judgements", "load_overrides", "load_rulebook", "rate", "rate_corpus", "rate_evidence", "rate_tallies",
-    "report_confidence", "report_html", "run_scenarios", "sweep", "tally", "validate", "workbench",
+    "DEFAULT_RULEBOOK", "DEFAULT_REGIONAL_RULEBOOK", "check_rules", "confidence", "diff_rulebooks", "frameworks",
+    "frameworks_on", "load_cases", "load_evidence", "load_judgements", "load_overrides", "load_rulebook", "rate",
+    "rate_corpus", "rate_evidence", "rate_region", "rate_tallies", "report_confidence", "report_html", "run_scenarios",
+    "show_rulebook", "sweep", "tally", "validate", "workbench", "workbook_rulebook",
 ]
+DEFAULT_REGIONAL_RULEBOOK = "probation-region-2023"
 
 
 def _paths(corpus: Corpus) -> list[PathLike]:
@@ -123,7 +127,8 @@ def rate(cases: pd.DataFrame | PathLike, rules: RulebookLike | None = None, *,
          blank: BlankPolicy = "error", ignore_columns: Sequence[str] = (), allow_partial: bool = False,
          sheet: str | None = None, judgements_sheet: str | None = None, encoding: str | None = None,
          delimiter: str | None = None, changes: Sequence[str] = (), overrides: Overrides = None,
-         overrides_sheet: str | None = None) -> RatingReport:
+         overrides_sheet: str | None = None, inspection_date: str | date | None = None,
+         unit_kind: str | None = None) -> RatingReport:
     """Rate every unit in a case file or tally file (or a DataFrame of either).
 
     `rules`: a shipped rulebook id, a file, or `load_rulebook(...)`; by default the one a workbook
@@ -136,8 +141,18 @@ def rate(cases: pd.DataFrame | PathLike, rules: RulebookLike | None = None, *,
     `overrides`: panel overrides (a file, `"STD=RATING:REASON"` strings, or an OverrideSet).
     `.xlsx` files are read from the sheet named by `sheet` / `judgements_sheet`, else the sheet
     named Cases / Judgements. `encoding` and `delimiter` apply to every CSV file read.
+    `inspection_date` (YYYY-MM-DD; or an `inspection_date` column per unit): with `rules=None`
+    the shipped rulebook in force that day is picked (of `unit_kind`, fitting the case file's
+    columns) and the notes say so; a unit inspected when the rulebook was not in force is warned about.
     """
-    rules, rules_note, rules_warning = workbook_rulebook(cases, rules)
+    from .toolkit import frameworks as _frameworks  # imported when used: `rate --help` stays fast
+
+    note_picked = rules_note = rules_warning = None
+    day = _frameworks.parse_day(inspection_date) if inspection_date is not None else None
+    if rules is None and day is not None:  # the rulebook in force on the inspection date
+        rules, note_picked = _frameworks.pick_rulebook(day, _columns(cases, sheet, encoding, delimiter), unit_kind)
+    else:  # the one a workbook made by `rate template` / `rate export` names, else the default
+        rules, rules_note, rules_warning = workbook_rulebook(cases, rules)
     loaded = load_rulebook(rules if rules is not None else DEFAULT_RULEBOOK, changes=changes)
     rulebook = loaded.rulebook
     given_overrides = load_overrides(overrides, loaded, sheet=overrides_sheet)
@@ -146,11 +161,71 @@ def rate(cases: pd.DataFrame | PathLike, rules: RulebookLike | None = None, *,
     judgements, note = _judgements_for(cases, judgements)
     given = load_judgements(judgements, rulebook, sheet=judgements_sheet, encoding=encoding, delimiter=delimiter)
     report = rate_evidence(evidence, loaded, given, allow_partial=allow_partial)
-    notes = tuple(n for n in (rules_note, note) if n)
-    if notes or rules_warning:
-        report = replace(report, notes=report.notes + notes,
-                         warnings=((rules_warning,) if rules_warning else ()) + report.warnings)
+    dates = {**evidence.inspection_dates, **({u: day for u in evidence.units} if day is not None else {})}
+    notes = tuple(n for n in (note_picked, rules_note, note) if n)
+    report = replace(report, notes=report.notes + notes,
+                     warnings=((rules_warning,) if rules_warning else ()) + report.warnings
+                     + tuple(_frameworks.date_warnings(rulebook, dates)))
     return apply_overrides(report, given_overrides, rulebook, allow_partial=allow_partial)
+
+
+def _columns(cases, sheet, encoding, delimiter) -> list[str]:
+    """The column names of a case file or DataFrame (to pick a rulebook that fits them)."""
+    if isinstance(cases, pd.DataFrame):
+        return [str(c) for c in cases.columns]
+    from .io.tables import open_table
+
+    return list(open_table(cases, "case", sheet=sheet, encoding=encoding, delimiter=delimiter).columns)
+
+
+def rate_region(cases: pd.DataFrame | PathLike, rules: RulebookLike = DEFAULT_REGIONAL_RULEBOOK, *,
+                judgements: Given = AUTO, regions: PathLike | dict[str, str] | None = None,
+                allow_partial: bool = False, blank: BlankPolicy = "error", ignore_columns: Sequence[str] = (),
+                sheet: str | None = None, judgements_sheet: str | None = None, encoding: str | None = None,
+                delimiter: str | None = None, changes: Sequence[str] = ()):
+    """Rate every PDU of a case file under the PDU rulebook and every region under the regional one.
+
+    `rules`: a rulebook with `pooling` (default: probation-region-2023); its `pooling.members`
+    names the rulebook each PDU is rated by. The case file says each row's unit (a PDU, or the
+    region itself for the regional sample's cases) and region: a `region` column, or `regions`
+    (a units file with columns unit, region, or a dict unit -> region). One judgements file
+    (with a `unit` column) holds both the PDUs' and the regions' judgements. Returns a
+    `RegionalReport` (`.regions`, `.members`: RatingReports); pooled key questions carry each
+    PDU's counts (`KeyQuestionResult.pooled`).
+    """
+    from .io.rulebooks import member_rulebook
+    from .io.unit_columns import read_regions
+    from .model.evidence import TallyEvidence
+    from .rating.pooling import rate_region as rate_pooled
+
+    region = load_rulebook(rules, changes=changes)
+    if region.rulebook.pooling is None:
+        raise InputError(f"rulebook {region.rulebook.id} rates units from their own cases (it has no 'pooling'): "
+                         "use rate / rate unit")
+    member = member_rulebook(region)
+    read = dict(blank=blank, ignore_columns=ignore_columns, sheet=sheet, encoding=encoding, delimiter=delimiter)
+    member_only = [k for k in member.key_question_ids if k not in set(region.key_question_ids)]
+    region_only = [k for k in region.key_question_ids if k not in set(member.key_question_ids)]
+    member_evidence = load_evidence(cases, member.rulebook, others=region_only, **read)
+    region_evidence = load_evidence(cases, region.rulebook, others=member_only, **read)
+    if isinstance(member_evidence, TallyEvidence):
+        raise InputError(f"{member_evidence.source}: a regional run pools case rows; give a case file (one row per "
+                         "case, with unit and region), not tallies")
+    mapping = dict(region_evidence.regions)
+    given = regions if isinstance(regions, dict) or regions is None else read_regions(regions, encoding=encoding,
+                                                                                      delimiter=delimiter)
+    for unit, name in (given or {}).items():
+        if mapping.get(unit, name) != name:
+            raise InputError(f"unit {unit!r}: region {mapping[unit]!r} in the case file but {name!r} in the units file")
+        mapping[unit] = name
+    judgements, note = _judgements_for(cases, judgements)
+    given_judgements = load_judgements(judgements, member.rulebook, sheet=judgements_sheet, encoding=encoding,
+                                       delimiter=delimiter, also=region.rulebook)
+    report = rate_pooled(member_evidence, region_evidence, member, region, given_judgements, mapping,
+                         allow_partial=allow_partial)
+    if note:
+        report = replace(report, regions=replace(report.regions, notes=report.regions.notes + (note,)))
+    return report
 
 
 def validate(cases: pd.DataFrame | PathLike, draft: PathLike, rules: RulebookLike | None = None, *,
@@ -358,12 +433,42 @@ def report_html(report: RatingReport, path: PathLike | None = None, *, rulebook:
     return html
 
 
-def frameworks(rulebooks: Sequence[PathLike] | None = None):
-    """The installed rulebooks (or those named), described: a list of `toolkit.frameworks.FrameworkInfo`."""
-    from .toolkit.frameworks import list_frameworks
+def frameworks(rulebooks: Sequence[PathLike] | None = None, *, on: str | date | None = None):
+    """The installed rulebooks (or those named), described: a list of `toolkit.frameworks.FrameworkInfo`;
+    with `on` (a date), only those in force that day (several may be: each rates its own kind of unit)."""
+    from .toolkit import frameworks as _frameworks
 
-    infos, errors = list_frameworks(list(rulebooks) if rulebooks else None)
+    infos, errors = _frameworks.list_frameworks(list(rulebooks) if rulebooks else None)
     if errors:
         raise InputError([p for e in errors for p in e.problems])
+    if on is not None:
+        day = _frameworks.parse_day(on)
+        infos = [i for i in infos if i.in_force(day)]
     return infos
+
+
+def frameworks_on(day: str | date) -> tuple[list, str]:
+    """The shipped frameworks in force on a day, and a sentence saying which and why several may be."""
+    from .toolkit import frameworks as _frameworks
+
+    parsed = _frameworks.parse_day(day)
+    infos = frameworks(on=parsed)
+    return infos, _frameworks.in_force_note(parsed, infos)
+
+
+def show_rulebook(rules: RulebookLike = DEFAULT_RULEBOOK, *, changes: Sequence[str] = (), fmt: str = "table") -> str:
+    """The resolved rulebook (after `extends` and `changes`) as a document to review: table, markdown,
+    json or html (printable). Standards and key questions, every decision table with its rows, hit
+    policy and provenance, the policies (sample sizes, pooling) and the limiting rules."""
+    from .render import rulebook as render
+    from .toolkit import frameworks as _frameworks
+
+    loaded = load_rulebook(rules, changes=changes)
+    extends = _frameworks.extends_of(loaded)
+    if fmt in ("table", "markdown"):
+        return render.to_text(loaded, extends, markdown=fmt == "markdown")
+    writers = {"json": render.to_json, "html": render.to_html}
+    if fmt not in writers:
+        raise InputError(f"unknown format {fmt!r} (table, markdown, json, html)")
+    return writers[fmt](loaded, extends)
 

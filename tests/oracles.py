@@ -136,6 +136,10 @@ EXPLICIT_TABLES = {
                                     (16, 25, GOOD, "crcnps-10-good"), (26, 30, OUT, "crcnps-10-outstanding")]),
 }
 EXPLICIT_TABLES["youth-justice-2021"] = EXPLICIT_TABLES["youth-justice-2018"]
+# The regional table for 8 scored standards (derived, uncertain), written out by hand.
+EXPLICIT_TABLES["probation-region-2023"] = (8, [(0, 4, INAD, "region-8-inadequate"),
+                                                (5, 12, RI, "region-8-requires-improvement"),
+                                                (13, 20, GOOD, "region-8-good"), (21, 24, OUT, "region-8-outstanding")])
 
 
 def overall_band(rulebook_id: str, score: int, scored: int) -> tuple[str, str]:
@@ -150,6 +154,9 @@ def overall_band(rulebook_id: str, score: int, scored: int) -> tuple[str, str]:
     if rulebook_id == "probation-pdu-2021":
         rating = mean_band(score, scored)
         return rating, MEAN_RULES["overall"][rating]
+    if rulebook_id == "youth-justice-2025":  # the mean-score rule only (assumed), rows named mean-*
+        rating = mean_band(score, scored)
+        return rating, MEAN_RULES["mean"][rating]
     raise KeyError(rulebook_id)
 
 

@@ -174,7 +174,7 @@ def test_standard_margins_with_two_key_questions_match_brute_force(tallies):
 # Overall ratings: every score for 1 to 12 scored standards, at and around every cut
 
 OVERALL_RULEBOOKS = ["probation-pdu-2021", "probation-pdu-2023", "probation-crc-nps-2018", "youth-justice-2018",
-                     "youth-justice-2021"]
+                     "youth-justice-2021", "probation-region-2023"]
 
 
 def units_for_every_score(rulebook):

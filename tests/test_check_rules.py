@@ -81,10 +81,11 @@ def test_shipped_pdu_2021_json_report_and_provenance_summary():
     assert data["ok"] is True and data["errors"] == [] and data["max_sample"] == 40
     assert data["rulebook"]["id"] == "probation-pdu-2021" and len(data["rulebook"]["sha256"]) == 64
     prov = data["provenance"]
-    # one score table, five policies, nine standards, four band rows, four overall rows, one limit
+    # one score table, five policies and the two sample-size actions, nine standards, four band rows,
+    # four overall rows, one limit, two samples, the effective dates
     assert {k: sum(v.values()) for k, v in prov.items()} == {
-        "score table": 1, "policies": 5, "standards": 9, "key-question band rows": 4, "overall band rows": 4,
-        "limit rows": 1, "total": 24}
+        "score table": 1, "policies": 7, "standards": 9, "key-question band rows": 4, "overall band rows": 4,
+        "limit rows": 1, "sample sizes": 2, "effective dates": 1, "total": 29}
     assert prov["standards"]["confirmed"] == 4  # the judgement standards, from the seed letter
     assert prov["total"] == {g: sum(v[g] for k, v in prov.items() if k != "total")
                              for g in ("confirmed", "recalled", "uncertain", "none")}

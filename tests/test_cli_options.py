@@ -27,9 +27,9 @@ WORKBOOK = CASES / "redcar-cleveland-middlesbrough.xlsx"
 CORPUS = CASES / "corpus"
 
 #: Written by hand: which commands read evidence (cases, tallies, judgements) and which write results.
-READS_EVIDENCE = {"pdu", "unit", "validate", "report", "export", "confidence", "sweep", "diff", "serve"}
+READS_EVIDENCE = {"pdu", "unit", "validate", "report", "export", "confidence", "sweep", "diff", "serve", "region"}
 WRITES_RESULTS = {"pdu", "unit", "validate", "report", "export", "confidence", "sweep", "diff", "test",
-                  "check-rules", "frameworks", "template"}
+                  "check-rules", "frameworks", "template", "region", "show"}
 
 
 def _options(command: click.Command) -> set[str]:
@@ -119,6 +119,10 @@ EXTENSION_CASES = {
     "check-rules": (["probation-pdu-2021"], {".json": _is_json("errors")}),
     "frameworks": ([], {".json": lambda data: isinstance(json.loads(data), list)}),
     "template": (["--rules", "probation-pdu-2021"], {".xlsx": _is_xlsx, ".csv": _csv_starting("case_id")}),
+    "region": ([CASES / "probation-region-2023-example.csv"],
+               {".json": _is_json("regions"), ".md": _is_markdown, ".csv": _csv_starting("unit"), ".xlsx": _is_xlsx,
+                ".html": _is_html}),
+    "show": (["probation-region-2023"], {".json": _is_json("resolved"), ".md": _is_markdown, ".html": _is_html}),
 }
 EXTENSION_RUNS = [(name, ext) for name, (_, checks) in EXTENSION_CASES.items() for ext in checks]
 

@@ -39,7 +39,7 @@ def _run(tmp_path, files: dict[str, str], *args: str):
 def test_a_rulebook_id_spelt_wrong(tmp_path):
     result = _run(tmp_path, {}, "pdu", EXAMPLE, "--rules", "youth-justice-2012")
     assert result.exit_code == 2
-    assert "did you mean 'youth-justice-2021' or 'youth-justice-2018'?" in result.stderr
+    assert "did you mean 'youth-justice-2025' or 'youth-justice-2021'?" in result.stderr
 
 
 def test_a_judgement_rating_and_standard_spelt_wrong(tmp_path):

@@ -27,7 +27,7 @@ PUBLISHED_YOUTH = ROOT / "tests" / "fixtures" / "published" / "youth_overall_rat
 SHARED_YOUTH = ROOT.parent / "shared" / "data" / "youth_overall_ratings.csv"
 
 FRAMEWORKS = ["probation-pdu-2021", "probation-pdu-2023", "probation-crc-nps-2018", "youth-justice-2018",
-              "youth-justice-2021"]
+              "youth-justice-2021", "probation-region-2023", "youth-justice-2025"]
 # (rulebook, case file, judgement file, scored standards a unit of that framework has, maximum score)
 EXAMPLES = [
     ("probation-pdu-2021", "redcar-cleveland-middlesbrough", 8, 24),  # court work not inspected
@@ -36,6 +36,7 @@ EXAMPLES = [
     ("probation-crc-nps-2018", "probation-crc-nps-2018-example-crc", 10, 30),
     ("youth-justice-2018", "youth-justice-2018-example", 12, 36),
     ("youth-justice-2021", "youth-justice-2021-example", 12, 36),
+    ("youth-justice-2025", "youth-justice-2025-example", 6, 18),
 ]
 
 
@@ -74,7 +75,7 @@ def test_rate_pdu_keeps_its_default_rulebook_and_unit_requires_rules():
     assert _rate_json("pdu", str(cases), "-j", str(judgements))["rulebook"]["id"] == "probation-pdu-2021"
     result = CliRunner().invoke(main, ["unit", str(cases), "-j", str(judgements)])
     assert result.exit_code == 2
-    assert "--rules is required" in result.output
+    assert "--rules is required" in result.output and "--inspection-date DATE" in result.output
 
 
 @pytest.mark.parametrize("rulebook", FRAMEWORKS)
@@ -168,7 +169,9 @@ def test_pdu_2023_is_the_2021_framework_with_seven_scored_standards():
     old, new = load_rulebook("probation-pdu-2021"), load_rulebook("probation-pdu-2023")
     assert [s.id for s in new.standards] == ["1.1", "1.2", "1.3", "2.1", "2.2", "2.3", "2.4"]
     assert [s.rated_by for s in new.standards].count("judgement") == 3
-    assert new.policies == old.policies and new.key_question_bands == old.key_question_bands
+    assert new.key_question_bands == old.key_question_bands
+    assert new.policies.model_copy(update={"sample_sizes": None}) == old.policies.model_copy(update={"sample_sizes": None})
+    assert [(s.id, s.standards) for s in new.policies.sample_sizes.samples] == [("cases", ("2.1", "2.2", "2.3", "2.4"))]
     assert new.overall.limits == old.overall.limits
     assert new.sha256 != old.sha256
 

@@ -18,7 +18,7 @@ from ratings_engine.toolkit.scenarios import load_scenario_file, synthetic_tally
 
 SCENARIOS = ROOT / "rules" / "scenarios"
 OVERALL_RULEBOOKS = ("probation-pdu-2021", "probation-pdu-2023", "probation-crc-nps-2018", "youth-justice-2018",
-                     "youth-justice-2021")
+                     "youth-justice-2021", "probation-region-2023", "youth-justice-2025")
 SEED_CASES = CASES / "redcar-cleveland-middlesbrough.csv"
 SEED_JUDGEMENTS = CASES / "redcar-cleveland-middlesbrough-judgements.csv"
 

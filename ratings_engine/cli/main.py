@@ -26,6 +26,7 @@ LAZY_COMMANDS = {
     "confidence": "analysis", "sweep": "analysis",
     "serve": "serve",
     "template": "template",
+    "region": "regional", "show": "regional",
 }
 
 

@@ -18,13 +18,17 @@ def register(main: click.Group) -> None:
 
 @click.command("frameworks")
 @click.argument("rulebooks", nargs=-1, metavar="[RULEBOOK]...")
+@click.option("--on", "on", default=None, metavar="DATE",
+              help="Only the frameworks in force on this date (YYYY-MM-DD), and why several may be.")
 @output_options(["table", "json"])
-def frameworks_command(rulebooks, fmt, output, force):
+def frameworks_command(rulebooks, on, fmt, output, force):
     """List the installed rulebooks (inspection frameworks), or the RULEBOOK ids / files given.
 
-    For each: id, version, title, effective dates, number of standards and of scored
-    standards, the numbers of scored standards that have their own overall band rows, the
-    rulebook it extends, and how many of its rules are confirmed / recalled / uncertain.
+    For each: id, version, title, effective dates, the kind of unit it rates, number of
+    standards and of scored standards, the numbers of scored standards that have their own
+    overall band rows, the rulebook it extends, and how many of its rules are confirmed /
+    recalled / uncertain. With --on DATE: the ones in force that day (an experimental rulebook
+    never is); several are when each rates its own kind of unit (PDU, region, youth service).
     """
     import json
 
@@ -32,9 +36,17 @@ def frameworks_command(rulebooks, fmt, output, force):
     from ..render.frameworks import to_table
 
     out = choose(fmt, output, ["table", "json"], inputs=rulebooks, force=force)
-    infos = api.frameworks(rulebooks or None)
-    out.write({"json": lambda: json.dumps([i.to_dict() for i in infos], indent=2, ensure_ascii=False) + "\n",
-               "table": lambda: to_table(infos) + "\n"})
+    infos = api.frameworks(rulebooks or None, on=on)
+    note = api.frameworks_on(on)[1] if on is not None and not rulebooks else None
+    if on is not None and rulebooks:
+        note = f"{len(infos)} of the {len(rulebooks)} rulebook(s) named in force on {on}"
+
+    def as_json() -> str:
+        listed = [i.to_dict() for i in infos]
+        doc = {"on": on, "in_force": listed, "note": note} if on is not None else listed
+        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+    out.write({"json": as_json, "table": lambda: to_table(infos) + "\n" + (f"\n{note[0].upper() + note[1:]}\n" if note else "")})
 
 
 @click.command("check-rules")

@@ -84,9 +84,16 @@ def rules_option(*, required: bool = False, default: str | None = None, shown_de
     ])
 
 
-def rating_options(*, judgements: bool = True, unit: bool = True, overrides: bool = True) -> Callable:
-    """Judgements, unit, partial ratings and panel overrides: every command that rates evidence."""
+def rating_options(*, judgements: bool = True, unit: bool = True, overrides: bool = True,
+                   inspection_date: bool = False) -> Callable:
+    """Judgements, unit, partial ratings and panel overrides: every command that rates evidence
+    (`inspection_date`: also --inspection-date, on the commands that rate one framework's units)."""
     options = []
+    if inspection_date:
+        options.append(click.option(
+            "--inspection-date", default=None, metavar="DATE",
+            help="The inspection's date (YYYY-MM-DD; or an inspection_date column): warns when the rulebook was not in "
+                 "force that day, and without --rules picks the rulebook in force."))
     if judgements:
         options.append(click.option(
             "--judgements", "-j", type=PATH, default=None,
@@ -181,7 +188,7 @@ def rating_kwargs(options: dict[str, Any]) -> dict[str, Any]:
         if given is not None and no:
             raise click.UsageError("give --judgements FILE or --no-judgements, not both")
         out["judgements"] = None if no else (given if given is not None else "auto")
-    for name in ("unit", "allow_partial"):
+    for name in ("unit", "allow_partial", "inspection_date"):
         if name in options:
             out[name] = options.pop(name)
     texts, file = options.pop("override_texts", ()), options.pop("overrides_file", None)

@@ -26,7 +26,8 @@ def load_rules(cases, rules: str | None, changes, default: str | None):
     if chosen is None:
         if default is None:
             raise click.UsageError("--rules is required (a shipped rulebook id, see 'rate frameworks', or a rulebook "
-                                   "file), unless the workbook was made by 'rate template' or 'rate export'")
+                                   "file), unless --inspection-date DATE picks the rulebook in force, or the workbook "
+                                   "was made by 'rate template' or 'rate export'")
         chosen = default
     echo_messages([warning] if warning else (), [note] if note else ())
     loaded = api.load_rulebook(chosen, changes=changes)
@@ -64,7 +65,7 @@ def page_options(options: dict, cases, loaded, inputs: dict, rating: dict) -> di
 
 
 def _rate(cases, rules: str | None, changes, explain: bool, fmt, output, force, audit, options: dict,
-          default_rules: str | None = None) -> None:
+          default_rules: str | None = None, kind: str | None = None) -> None:
     from .. import api
 
     fmt = report_format(fmt, options.pop("pdf", False))
@@ -75,9 +76,15 @@ def _rate(cases, rules: str | None, changes, explain: bool, fmt, output, force, 
     out = choose(fmt, output, FORMATS, inputs=[cases, given if given not in ("auto", None) else None,
                                               *(o for o in rating.get("overrides", ()) if not isinstance(o, str))],
                  force=force)
+    report = None
+    if rules is None and rating.get("inspection_date") is not None:
+        # no --rules: the inspection date picks the rulebook in force that day (said in a note)
+        report = api.rate(cases, None, changes=changes, unit_kind=kind, **inputs, **rating)
+        rules = report.rulebook.file or report.rulebook.id
     loaded = load_rules(cases, rules, changes, default_rules)
     page = page_options(options, cases, loaded, inputs, rating)
-    report = api.rate(cases, loaded, **inputs, **rating)
+    if report is None:
+        report = api.rate(cases, loaded, **inputs, **rating)
     out.write(renderers(report, loaded.rulebook, explain=explain, **page))
     if out.to_file or out.fmt not in ("table", "markdown"):
         echo_messages(report.warnings, report.notes)
@@ -131,17 +138,17 @@ def renderers(report, rulebook, *, explain: bool = False, validation=None, marki
     }
 
 
-def _rating_command(name: str, default_rules: str | None, doc: str):
+def _rating_command(name: str, default_rules: str | None, doc: str, kind: str | None = None):
     @click.command(name, help=doc)
     @click.argument("cases", type=PATH)
     @rules_option(shown_default=default_rules)
-    @rating_options()
+    @rating_options(inspection_date=True)
     @click.option("--explain", "-e", is_flag=True, help="Explain every decision (table and markdown).")
     @input_options(overrides=True)
     @output_options(FORMATS)
     @report_options()
     def command(cases, rules, changes, explain, fmt, output, force, audit, **options):
-        _rate(cases, rules, changes, explain, fmt, output, force, audit, options, default_rules)
+        _rate(cases, rules, changes, explain, fmt, output, force, audit, options, default_rules, kind)
 
     return command
 
@@ -161,7 +168,9 @@ _CASES_HELP = """
 
 pdu_command = _rating_command(
     "pdu", "probation-pdu-2021",
-    "Rate probation delivery units (default rulebook: probation-pdu-2021)." + _CASES_HELP)
+    "Rate probation delivery units (default rulebook: probation-pdu-2021; with --inspection-date and no --rules, "
+    "the PDU rulebook in force that day)." + _CASES_HELP, kind="probation delivery unit")
 unit_command = _rating_command(
     "unit", None,
-    "Rate units of any framework: --rules names the rulebook (see 'rate frameworks')." + _CASES_HELP)
+    "Rate units of any framework: --rules names the rulebook (see 'rate frameworks'), or --inspection-date picks "
+    "the one in force that day whose key questions fit the case file." + _CASES_HELP)

@@ -30,13 +30,11 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from .bulk_extras import MISSING, NOT_RATED, apply_sample_rules, mixed_standard_codes, sample_layout
 from .decide import CompiledRulebook, KeyQuestionInput, OverallInput
 from ..model.errors import InputError
 from ..model.evidence import NOT_APPLICABLE, SUFFICIENT, CaseEvidence, Judgements
 from ..model.rulebook import NOT_INSPECTED, Rulebook
-
-NOT_RATED = -1
-MISSING = -2
 
 #: Largest dense (applicable x sufficient) lookup table; beyond it distinct pairs are found by sorting.
 _DENSE_LIMIT = 1 << 22
@@ -57,8 +55,18 @@ class Layout:
             for i, s in enumerate(self.standards) if s.rated_by == "cases"
         ]
         self.judgement_standards: list[int] = [i for i, s in enumerate(self.standards) if s.rated_by == "judgement"]
-        self.judgement_ids: tuple[str, ...] = tuple(self.standard_ids[i] for i in self.judgement_standards)
+        # The judgement columns: judgement standards, then the judged key questions of mixed standards.
+        self.judgement_ids: tuple[str, ...] = (tuple(self.standard_ids[i] for i in self.judgement_standards)
+                                               + rulebook.judgement_key_question_ids)
+        judged_column = {k: j for j, k in enumerate(self.judgement_ids)}
+        #: (standard index, its case key-question columns, its judged key questions' judgement columns)
+        self.mixed_standards: list[tuple[int, np.ndarray, np.ndarray]] = [
+            (i, np.array([self.kq_index[kq.id] for kq in s.case_key_questions], dtype=np.intp),
+             np.array([judged_column[kq.id] for kq in s.judgement_key_questions], dtype=np.intp))
+            for i, s in enumerate(self.standards) if s.rated_by == "mixed"
+        ]
         self.scored = np.array([s.scored for s in self.standards], dtype=bool)
+        self.samples = sample_layout(rulebook, self.kq_index, self.standard_index)
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,7 @@ class BulkRatings:
     score: np.ndarray  # (N,) int64
     scored: np.ndarray  # (N,) int64: scored standards rated
     partial: np.ndarray  # (N,) bool: rated although judgements were missing (allow_partial)
+    samples: np.ndarray | None = None  # (N, samples) int8: bulk_extras.SAMPLE_* per policies.sample_sizes sample
 
     def __len__(self) -> int:
         return len(self.overall)
@@ -122,16 +131,20 @@ def evaluate(compiled: CompiledRulebook, sufficient: np.ndarray, applicable: np.
         raise ValueError(f"sufficient/applicable must both be (N, {len(layout.key_questions)}) arrays")
     n = sufficient.shape[0]
     present = np.broadcast_to(np.asarray(present, dtype=bool), sufficient.shape)
-    judgements = np.broadcast_to(np.asarray(judgements, dtype=np.int64), (n, len(layout.judgement_standards)))
+    judgements = np.broadcast_to(np.asarray(judgements, dtype=np.int64), (n, len(layout.judgement_ids)))
     if ((sufficient < 0) | (sufficient > applicable))[present].any():
         raise InputError("bulk evaluation: sufficient counts must lie between 0 and the applicable count")
 
     kq = key_question_codes(compiled, sufficient, applicable, present) if key_questions is None else key_questions
     standards = np.empty((n, len(layout.standard_ids)), dtype=np.int8)
     _case_standards(rb, layout, kq, present, standards)
-    standards[:, layout.judgement_standards] = judgements
+    standards[:, layout.judgement_standards] = judgements[:, :len(layout.judgement_standards)]
+    for i, case_cols, judged_cols in layout.mixed_standards:
+        standards[:, i] = mixed_standard_codes(rb, layout.standards[i], kq[:, case_cols], present[:, case_cols],
+                                               judgements[:, judged_cols])
+    samples = apply_sample_rules(rb, layout.samples, applicable, present, standards)
     overall, score, scored, partial = _overall(compiled, layout, standards, allow_partial)
-    return BulkRatings(rb, kq, standards, overall, score, scored, partial)
+    return BulkRatings(rb, kq, standards, overall, score, scored, partial, samples)
 
 
 def key_question_codes(compiled: CompiledRulebook, sufficient: np.ndarray, applicable: np.ndarray,
@@ -207,9 +220,9 @@ def _overall(compiled: CompiledRulebook, layout: Layout, standards: np.ndarray, 
                 weight[layout.standard_index[sid]] += 1
         features.append(np.where(rated & in_ranks[ranks], weight, 0).sum(axis=1))
     inputs = np.stack(features, axis=1)
-    # A missing judgement blocks the overall rating only if the standard counts towards it (as rate.py).
-    blocking = [i for i in layout.judgement_standards if layout.scored[i]]
-    missing = (standards[:, blocking] == MISSING).any(axis=1) if blocking else np.zeros(n, bool)
+    # A missing judgement (of a judgement or mixed standard) blocks the overall rating only if the
+    # standard counts towards it (as rate.py).
+    missing = (standards[:, layout.scored] == MISSING).any(axis=1)
 
     final = np.full(n, NOT_RATED, dtype=np.int8)
     decide = scored > 0

@@ -18,7 +18,7 @@ import pandas as pd
 from ..model.audit import Audit
 from ..model.errors import InputError, Location, Problem
 from ..model.evidence import ANSWER_SPELLINGS, NOT_APPLICABLE, BlankPolicy, CaseEvidence
-from ..model.rulebook import Rulebook
+from ..model.rulebook import RESERVED_COLUMNS, Rulebook
 from ..model.suggest import did_you_mean
 from .tables import (
     MAX_PROBLEMS,
@@ -31,6 +31,7 @@ from .tables import (
     table_from_frame,
     unit_spelling_warnings,
 )
+from .unit_columns import UnitColumns
 
 ACCEPTED = "yes/no/n/a, y/n/na, sufficient/insufficient/not applicable (any case)"
 #: The audit's name for cases that answer n/a to every key question (used, but flagged).
@@ -72,7 +73,7 @@ class _OneTable:
 
 
 def _header_problems(src: str, columns: tuple[str, ...], rulebook: Rulebook,
-                     ignore_columns: tuple[str, ...]) -> list[Problem]:
+                     ignore_columns: tuple[str, ...], others: tuple[str, ...] = ()) -> list[Problem]:
     """Unknown columns, --ignore-column naming nothing, and standards given in part."""
     problems: list[Problem] = []
     known_kqs = set(rulebook.key_question_ids)
@@ -83,8 +84,9 @@ def _header_problems(src: str, columns: tuple[str, ...], rulebook: Rulebook,
     ignored = set(ignore_columns)
     for name in sorted(ignored - set(columns)):
         problems.append(Problem(f"--ignore-column {name!r} names no column of the file", Location(file=src, row=1)))
-    unknown = [c for c in columns if c not in ("case_id", "unit") and c not in known_kqs and c not in ignored]
-    other = other_framework([c for c in columns if c not in ("case_id", "unit") and c not in ignored], rulebook)
+    ignored_quietly = ignored | set(others)  # `others`: the other rulebook's columns in a regional run
+    unknown = [c for c in columns if c not in RESERVED_COLUMNS and c not in known_kqs and c not in ignored_quietly]
+    other = other_framework([c for c in columns if c not in RESERVED_COLUMNS and c not in ignored_quietly], rulebook)
     if unknown and other:
         fits = " or ".join(f"--rules {rid}" for rid in other)
         return [Problem(f"the key-question columns ({', '.join(unknown[:6])}{', ...' if len(unknown) > 6 else ''}) "
@@ -92,8 +94,8 @@ def _header_problems(src: str, columns: tuple[str, ...], rulebook: Rulebook,
                         f"{', '.join(other)}: use {fits}", Location(file=src, row=1))]
     for column in unknown:
         std = rulebook.standards_by_id.get(column)
-        hint = (f"; {column!r} is a standard, give its key questions ({', '.join(k.id for k in std.key_questions)})"
-                if std is not None and std.key_questions
+        hint = (f"; {column!r} is a standard, give its key questions ({', '.join(k.id for k in std.case_key_questions)})"
+                if std is not None and std.case_key_questions
                 else did_you_mean(column, [k for k in (*rulebook.key_question_ids, "case_id", "unit") if k not in columns]))
         problems.append(Problem(
             f"unknown column (not a key question of rulebook {rulebook.id}){hint}; "
@@ -128,7 +130,7 @@ def partial_standards(rulebook: Rulebook, present: set[str], noun: str) -> list[
     """Standards with some but not all of their key questions in `present`: (message, those present)."""
     out = []
     for std in rulebook.standards:
-        ids = [kq.id for kq in std.key_questions]
+        ids = [kq.id for kq in std.case_key_questions]
         have = [k for k in ids if k in present]
         if have and len(have) != len(ids):
             missing = [k for k in ids if k not in present]
@@ -138,7 +140,8 @@ def partial_standards(rulebook: Rulebook, present: set[str], noun: str) -> list[
 
 
 def cases_from_reader(reader, rulebook: Rulebook, unit: str | None, default_unit: str,
-                      blank: BlankPolicy = "error", ignore_columns: tuple[str, ...] = ()) -> CaseEvidence:
+                      blank: BlankPolicy = "error", ignore_columns: tuple[str, ...] = (),
+                      others: tuple[str, ...] = ()) -> CaseEvidence:
     """Validate a case table chunk by chunk, keeping only compact answers (int8) between chunks.
 
     `reader` is a `sources.TableReader` (or a whole table, see `_OneTable`). Problems name the
@@ -146,12 +149,13 @@ def cases_from_reader(reader, rulebook: Rulebook, unit: str | None, default_unit
     """
     src = reader.source
     columns = tuple(reader.columns)
-    problems = _header_problems(src, columns, rulebook, ignore_columns)
+    problems = _header_problems(src, columns, rulebook, ignore_columns, others)
     if problems:
         raise InputError(problems)
     kq_columns = [k for k in rulebook.key_question_ids if k in columns]  # rulebook order, whatever the file's
     blanks = _Blanks(kq_columns) if blank == "error" else None
     has_unit = "unit" in columns
+    unit_columns = UnitColumns(columns)  # region and inspection_date: one value per unit
     audit = Audit(src, sheet=reader.sheet)
     unit_codes: dict[str, int] = {}  # unit name -> code, in order of first appearance
     blocks: list[np.ndarray] = []
@@ -167,6 +171,9 @@ def cases_from_reader(reader, rulebook: Rulebook, unit: str | None, default_unit
         if problems or not len(table.cells):
             continue
         names = table.cells["unit"].to_numpy(dtype=object) if has_unit else np.full(len(table.cells), default_unit, dtype=object)
+        unit_columns.add_table(table, names, problems)
+        if problems:
+            continue
         positions, distinct = pd.factorize(names)
         codes = np.array([unit_codes.setdefault(u, len(unit_codes)) for u in distinct], dtype=np.int32)
         unit_parts.append(codes[positions])
@@ -208,7 +215,8 @@ def cases_from_reader(reader, rulebook: Rulebook, unit: str | None, default_unit
         stds = [s for s in rulebook.standards if s.key_questions and all(k.id in empty for k in s.key_questions)]
         warnings.insert(0, f"{src}: key-question column(s) {', '.join(empty)} are blank on every row: read as not "
                            f"given, so {'; '.join(f'{s.id} {s.name}' for s in stds)} not inspected")
-    return CaseEvidence(answers, src, reader.sha256, audit, tuple(warnings))
+    regions, dates = unit_columns.keep(answers.index.get_level_values("unit").unique())
+    return CaseEvidence(answers, src, reader.sha256, audit, tuple(warnings), regions, dates)
 
 
 class _Blanks:

@@ -24,17 +24,20 @@ Evidence = CaseEvidence | TallyEvidence
 
 def load_evidence(evidence: pd.DataFrame | str | Path, rulebook: Rulebook, *, unit: str | None = None,
                   blank: BlankPolicy = "error", ignore_columns: Sequence[str] = (),
-                  sheet: str | None = None, encoding: str | None = None, delimiter: str | None = None) -> Evidence:
+                  sheet: str | None = None, encoding: str | None = None, delimiter: str | None = None,
+                  others: Sequence[str] = ()) -> Evidence:
     """A case file or a tally file (or a DataFrame of either), validated against `rulebook`.
 
     `encoding` and `delimiter` apply to CSV files; `sheet` names the worksheet of an .xlsx file.
+    `others`: columns known to another rulebook of the same run (a regional run's), not read.
     """
     ignore = tuple(ignore_columns)
     if isinstance(evidence, pd.DataFrame):
         if is_tally_header(evidence.columns):
             _no_blank_policy(blank, "<tallies DataFrame>")
             return tallies_from_frame(evidence, rulebook, unit=unit, ignore_columns=ignore)
-        return cases_from_frame(evidence, rulebook, unit=unit, blank=blank, ignore_columns=ignore)
+        return cases_from_frame(evidence, rulebook, unit=unit, blank=blank, ignore_columns=ignore + tuple(
+            c for c in others if c in evidence.columns))
     reader = open_table(evidence, "case", sheet=sheet, encoding=encoding, delimiter=delimiter)
     default_unit = unit or ("standard input" if str(evidence) == "-" else Path(evidence).stem)
     with sheet_locations(reader):
@@ -42,7 +45,7 @@ def load_evidence(evidence: pd.DataFrame | str | Path, rulebook: Rulebook, *, un
             _no_blank_policy(blank, reader.source)
             return tallies_from_table(reader.read_all(), rulebook, unit=unit, default_unit=default_unit,
                                       ignore_columns=ignore)
-        return cases_from_reader(reader, rulebook, unit, default_unit, blank, ignore)
+        return cases_from_reader(reader, rulebook, unit, default_unit, blank, ignore, tuple(others))
 
 
 def load_cases(cases: pd.DataFrame | str | Path, rulebook: Rulebook, **options) -> CaseEvidence:
@@ -56,13 +59,14 @@ def load_cases(cases: pd.DataFrame | str | Path, rulebook: Rulebook, **options) 
 
 def load_judgements(judgements: pd.DataFrame | str | Path | Judgements | None, rulebook: Rulebook,
                     sheet: str | None = None, encoding: str | None = None,
-                    delimiter: str | None = None) -> Judgements | None:
-    """Judgements from a file, a DataFrame, or as given (None: no judgements)."""
+                    delimiter: str | None = None, also: Rulebook | None = None) -> Judgements | None:
+    """Judgements from a file, a DataFrame, or as given (None: no judgements). `also`: a second
+    rulebook whose standards the rows may judge too (a regional run's)."""
     if judgements is None or isinstance(judgements, Judgements):
         return judgements
     if isinstance(judgements, pd.DataFrame):
-        return judgements_from_frame(judgements, rulebook)
-    return read_judgements(judgements, rulebook, sheet=sheet, encoding=encoding, delimiter=delimiter)
+        return judgements_from_frame(judgements, rulebook, also=also)
+    return read_judgements(judgements, rulebook, sheet=sheet, encoding=encoding, delimiter=delimiter, also=also)
 
 
 JUDGEMENTS_SUFFIX = "-judgements"

@@ -5,7 +5,9 @@ The child is merged onto its (resolved, validated) parent before validation:
 - mappings merge key by key, recursively; the child's value wins;
 - lists whose items all carry an id (`id`, or `domain` for domains) merge by id: an item with a
   parent's id is merged into that item, in the parent's place; new items go at the end;
-  `{id: X, $remove: true}` removes the parent's item X;
+  `{id: X, $remove: true}` removes the parent's item X; `$before: Y` / `$after: Y` in an item
+  places it (new, or merged and moved) just before / after the item with id Y, e.g. a new band
+  row ahead of a `first` table's fallback rows;
 - `$replace: true` in a mapping (or list item) replaces the parent's value instead of merging;
 - every other value (scalars, other lists) replaces the parent's.
 
@@ -27,6 +29,8 @@ from ..model.rulebook import validate_rulebook
 
 MAX_EXTENDS_DEPTH = 8
 _REMOVE, _REPLACE = "$remove", "$replace"
+_BEFORE, _AFTER = "$before", "$after"
+_PLACE = (_BEFORE, _AFTER)
 _Origin = tuple  # (file, line)
 
 
@@ -100,6 +104,11 @@ def resolve_extends(data: dict, source: str, parse: Parse, shipped: Path,
     return _merge_map(parent, parent_source, data, source, (), skip=("extends",))
 
 
+def find_parent(ref: str, base: Path, where: _Origin, shipped: Path) -> Path:
+    """The file an `extends: ref` written in a file in folder `base` names (errors located at `where`)."""
+    return _find_parent(ref, base, where, shipped)
+
+
 def _find_parent(ref: str, base: Path, where: _Origin, shipped: Path) -> Path:
     path = Path(ref)
     if path.suffix in (".yaml", ".yml") or "/" in ref or "\\" in ref:
@@ -127,8 +136,9 @@ def _merge_map(parent: dict, psrc: str, child: dict, csrc: str, path: tuple, ski
         if isinstance(key, str) and key.startswith("$"):
             if key == _REPLACE:
                 continue  # handled by the caller
-            raise _extends_error(f"unknown merge key {key!r} (merge keys: {_REPLACE}, and {_REMOVE} in list items)",
-                                 origin, path + (key,))
+            where = ("; $before and $after place an item of a list of items with ids" if key in _PLACE else "")
+            raise _extends_error(f"unknown merge key {key!r} here (merge keys: {_REPLACE}, and {_REMOVE}, {_BEFORE}, "
+                                 f"{_AFTER} in list items){where}", origin, path + (key,))
         if key in out:
             parent_file = out.origins[key][0]
             out[key] = _merge_value(out[key], parent_file, child[key], csrc, path + (key,))
@@ -176,9 +186,11 @@ def _merge_list(parent: list, psrc: str, child: list, csrc: str, path: tuple) ->
         origins.append(_origin(parent, i, psrc))
         index[_identity(item)] = i
     removed: set[int] = set()
+    placements: list[tuple[tuple, str, Any, _Origin, tuple]] = []  # (ident, $before/$after, target id, origin, path)
     for j, item in enumerate(child):
         origin = _origin(child, j, csrc)
         ident = _identity(item)
+        item = _placement(item, ident, csrc, path + (j,), placements)
         if _REMOVE in item:
             _flag(item, _REMOVE, csrc, path + (j,))
             extra = sorted(str(k) for k in item if k not in (_REMOVE, ident[0]))
@@ -197,12 +209,50 @@ def _merge_list(parent: list, psrc: str, child: list, csrc: str, path: tuple) ->
             index[ident] = len(items)
             items.append(_adopt(item, csrc, path + (j,)))
             origins.append(origin)
+    kept = [(_identity(item), item, origin) for i, (item, origin) in enumerate(zip(items, origins)) if i not in removed]
+    for ident, where, target, origin, at in placements:
+        kept = _place(kept, ident, where, target, origin, at)
     out = _MergedList()
-    for i, (item, origin) in enumerate(zip(items, origins)):
-        if i not in removed:
-            out.append(item)
-            out.origins.append(origin)
+    for _, item, origin in kept:
+        out.append(item)
+        out.origins.append(origin)
     return out
+
+
+def _placement(item: Any, ident: tuple, src: str, path: tuple, placements: list) -> Any:
+    """The item without its `$before` / `$after` key, the placement recorded (applied after merging)."""
+    keys = [k for k in _PLACE if k in item]
+    if not keys:
+        return item
+    if len(keys) > 1:
+        raise _extends_error(f"give {_BEFORE} or {_AFTER}, not both", _origin(item, keys[1], src), path + (keys[1],))
+    key = keys[0]
+    target = item[key]
+    where = _origin(item, key, src)
+    if _REMOVE in item:
+        raise _extends_error(f"an item with {_REMOVE} is not placed: drop {key}", where, path + (key,))
+    if not isinstance(target, (str, int)) or isinstance(target, bool) or not str(target).strip():
+        raise _extends_error(f"{key} takes the id of an item of this list", where, path + (key,))
+    if str(target) == ident[1]:
+        raise _extends_error(f"{key}: an item cannot be placed next to itself", where, path + (key,))
+    placements.append((ident, key, str(target), where, path + (key,)))
+    copy = _MergedMap()
+    for k in item:
+        if k != key:
+            copy[k] = item[k]
+            copy.origins[k] = _origin(item, k, src)
+    return copy
+
+
+def _place(kept: list, ident: tuple, where: str, target: str, origin: _Origin, path: tuple) -> list:
+    ids = [entry[0][1] for entry in kept]
+    if target not in ids:
+        raise _extends_error(f"{where} {target!r}: no item with that id in this list (ids: {', '.join(ids)})",
+                             origin, path)
+    moving = next(entry for entry in kept if entry[0] == ident)
+    rest = [entry for entry in kept if entry[0] != ident]
+    at = [entry[0][1] for entry in rest].index(target) + (1 if where == _AFTER else 0)
+    return rest[:at] + [moving] + rest[at:]
 
 
 def _adopt(node: Any, src: str, path: tuple, drop: tuple = ()) -> Any:

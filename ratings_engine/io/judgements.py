@@ -1,11 +1,14 @@
 """Reading judgement files: the inspectors' ratings of judgement standards.
 
 Columns `standard`, `rating`, and optionally `reason`, `unit` and `name` (the standard's name,
-checked against the rulebook). A rating may be `Not inspected`. A row with a standard but no
-rating and no reason is a judgement not yet made (a blank form row, as `rate template` writes):
-it is skipped and counted in the audit, and the standard's judgement is missing. Unknown
-standards, standards rated from cases, unknown ratings, a blank rating with a reason, a
-misnamed standard and a standard judged twice are errors naming the file, row and column.
+checked against the rulebook). A rating may be `Not inspected`. `standard` names a judgement
+standard, or a key question rated by judgement (of a mixed standard, e.g. V1.2). A row with a
+standard but no rating and no reason is a judgement not yet made (a blank form row, as `rate
+template` writes): it is skipped and counted in the audit, and the standard's judgement is
+missing. Unknown standards, standards rated from cases, unknown ratings, a blank rating with a
+reason, a misnamed standard and a standard judged twice are errors naming the file, row and
+column. A regional run reads one judgements file for two rulebooks (the region's and its
+PDUs'): `also` names the second.
 """
 from __future__ import annotations
 
@@ -24,17 +27,32 @@ _JUDGEMENT_COLUMNS = ("standard", "rating", "reason", "unit", "name")
 
 
 def read_judgements(path: str | Path, rulebook: Rulebook, sheet: str | None = None, *, encoding: str | None = None,
-                    delimiter: str | None = None) -> Judgements:
+                    delimiter: str | None = None, also: Rulebook | None = None) -> Judgements:
     table = read_table(path, "judgements", sheet=sheet, encoding=encoding, delimiter=delimiter)
     with sheet_locations(table):
-        return judgements_from_table(table, rulebook)
+        return judgements_from_table(table, rulebook, also)
 
 
-def judgements_from_frame(frame: pd.DataFrame, rulebook: Rulebook, source: str = "<judgements DataFrame>") -> Judgements:
-    return judgements_from_table(table_from_frame(frame, source, "judgements"), rulebook)
+def judgements_from_frame(frame: pd.DataFrame, rulebook: Rulebook, source: str = "<judgements DataFrame>",
+                          also: Rulebook | None = None) -> Judgements:
+    return judgements_from_table(table_from_frame(frame, source, "judgements"), rulebook, also)
 
 
-def judgements_from_table(table: TextTable, rulebook: Rulebook) -> Judgements:
+def _judged_names(rulebooks: list[Rulebook]) -> dict[str, str | None]:
+    """Id -> None for everything a judgements row may name; id -> why not, for case standards and key questions."""
+    out: dict[str, str | None] = {}
+    for rb in reversed(rulebooks):  # the first rulebook wins where ids coincide
+        for std in rb.standards:
+            out[std.id] = None if std.rated_by == "judgement" else (
+                f"standard {std.id} {std.name} is rated from cases, not by judgement" if std.rated_by == "cases" else
+                f"standard {std.id} {std.name} is mixed: judge its key question(s) "
+                f"{', '.join(k.id for k in std.judgement_key_questions)}, not the standard")
+            for kq in std.key_questions:
+                out[kq.id] = None if kq.basis == "judgement" else f"key question {kq.id} is rated from cases, not by judgement"
+    return out
+
+
+def judgements_from_table(table: TextTable, rulebook: Rulebook, also: Rulebook | None = None) -> Judgements:
     src = table.source
     cells = table.cells
     problems: list[Problem] = []
@@ -49,6 +67,9 @@ def judgements_from_table(table: TextTable, rulebook: Rulebook) -> Judgements:
     if problems:
         raise InputError(problems)
     spelling = {r.lower(): r for r in (*rulebook.ratings, NOT_INSPECTED)}
+    rulebooks = [rulebook] + ([also] if also is not None else [])
+    names = _judged_names(rulebooks)
+    judged = [i for rb in rulebooks for i in rb.judged_ids]
     items: list[Judgement] = []
     first = FirstRows()
     has_unit = "unit" in cells.columns
@@ -56,19 +77,20 @@ def judgements_from_table(table: TextTable, rulebook: Rulebook) -> Judgements:
     for i, row in enumerate(cells.to_dict("records")):
         standard_id, rating = row["standard"], row["rating"]
         unit = (row.get("unit") or None) if has_unit else None
-        std = rulebook.standards_by_id.get(standard_id)
-        if std is None:
-            problems.append(Problem(f"unknown standard {shown(standard_id)}"
-                                    f"{did_you_mean(standard_id, [s.id for s in rulebook.standards if s.rated_by == 'judgement'])}"
-                                    f" (rulebook {rulebook.id} has "
-                                    f"{', '.join(s.id for s in rulebook.standards)})", table.where(i, "standard")))
-            continue
-        if std.rated_by != "judgement":
-            problems.append(Problem(f"standard {std.id} {std.name} is rated from cases, not by judgement",
+        if standard_id not in names:
+            every = [s.id for rb in rulebooks for s in rb.standards] + [k for rb in rulebooks
+                                                                       for k in rb.judgement_key_question_ids]
+            problems.append(Problem(f"unknown standard {shown(standard_id)}{did_you_mean(standard_id, judged)}"
+                                    f" (rulebook {' and '.join(rb.id for rb in rulebooks)} "
+                                    f"{'has' if len(rulebooks) == 1 else 'have'} {', '.join(every)})",
                                     table.where(i, "standard")))
             continue
+        if names[standard_id] is not None:
+            problems.append(Problem(names[standard_id], table.where(i, "standard")))
+            continue
         name = row.get("name") or ""
-        if name and name.strip().lower() != std.name.lower():
+        std = next((rb.standards_by_id[standard_id] for rb in rulebooks if standard_id in rb.standards_by_id), None)
+        if name and std is not None and name.strip().lower() != std.name.lower():
             problems.append(Problem(f"standard {std.id} is {std.name!r} in rulebook {rulebook.id}, but this row names it "
                                     f"{shown(name)} (a misnumbered standard?)", table.where(i, "name")))
             continue

@@ -20,7 +20,7 @@ from ..model.errors import Location, Problem, RulebookError
 from ..model.located import key_path, line_of
 from ..model.suggest import did_you_mean
 from ..model.rulebook import DEFAULT_RULEBOOK, MAX_ROWS_PER_TABLE, LoadedRulebook, Rulebook, as_rulebook, validate_rulebook
-from .extends import resolve_extends
+from .extends import find_parent, resolve_extends
 from .yaml_files import parse_yaml_mapping
 
 
@@ -75,6 +75,29 @@ def load_rulebook(rules: RulebookLike = DEFAULT_RULEBOOK, *, changes: Sequence[s
             changes = [changes]
         loaded = LoadedRulebook(with_changes(loaded.rulebook, list(changes)), loaded.path, loaded.file_sha256)
     return loaded
+
+
+def parent_rulebook(loaded: LoadedRulebook) -> Rulebook | None:
+    """The resolved rulebook a rulebook file `extends` (None when it extends none, or was built in memory)."""
+    if loaded.path is None:
+        return None
+    data = parse_rulebook_yaml(loaded.path.read_bytes(), str(loaded.path))
+    ref = data.get("extends") if isinstance(data, dict) else None
+    if not isinstance(ref, str) or not ref.strip():
+        return None
+    path = find_parent(ref.strip(), loaded.path.parent, (str(loaded.path), None), rules_dir())
+    return load_rulebook_file(path).rulebook
+
+
+def member_rulebook(loaded: LoadedRulebook) -> LoadedRulebook:
+    """The rulebook that rates a pooled rulebook's member units (`pooling.members`): a file
+    `<id>.yaml` next to the pooled rulebook's file, else the shipped rulebook with that id."""
+    pooling = loaded.rulebook.pooling
+    if pooling is None:
+        raise RulebookError(f"rulebook {loaded.rulebook.id} has no 'pooling': it rates units on their own cases")
+    if loaded.path is not None and (loaded.path.parent / f"{pooling.members}.yaml").is_file():
+        return load_rulebook_file(loaded.path.parent / f"{pooling.members}.yaml")
+    return load_rulebook_file(resolve_rulebook_path(pooling.members))
 
 
 def load_rulebook_file(path: Path) -> LoadedRulebook:

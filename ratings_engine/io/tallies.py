@@ -30,6 +30,7 @@ from ..model.evidence import TALLY_COLUMNS, TallyEvidence
 from ..model.rulebook import Rulebook
 from ..model.suggest import did_you_mean
 from .cases import partial_standards
+from .unit_columns import UnitColumns
 from .tables import (
     MAX_PROBLEMS,
     FirstRows,
@@ -42,7 +43,7 @@ from .tables import (
 )
 
 REQUIRED = ("key_question", "sufficient", "applicable")
-OPTIONAL = ("unit", "not_applicable", "insufficient")
+OPTIONAL = ("unit", "not_applicable", "insufficient", "region", "inspection_date")
 COUNT_COLUMNS = ("sufficient", "applicable", "not_applicable", "insufficient")
 #: Guard against absurd counts (a typo such as an extra zero is still caught by sufficient <= applicable).
 MAX_COUNT = 1_000_000
@@ -97,6 +98,7 @@ def tallies_from_table(table: TextTable, rulebook: Rulebook, *, unit: str | None
 
     known = set(rulebook.key_question_ids)
     has_unit = "unit" in cells.columns
+    unit_columns = UnitColumns(cells.columns)  # region and inspection_date: one value per unit
     records = []
     first = FirstRows()
     for i, row in enumerate(cells.to_dict("records")):
@@ -104,13 +106,15 @@ def tallies_from_table(table: TextTable, rulebook: Rulebook, *, unit: str | None
         unit_name = row["unit"] if has_unit else default_unit
         if has_unit and unit_name == "":
             row_problems.append(Problem("blank unit", table.where(i, "unit")))
+        elif unit_columns.any:
+            unit_columns.add(unit_name, row, lambda c, i=i: table.where(i, c), row_problems)
         kq = row["key_question"]
         if kq == "":
             row_problems.append(Problem("blank key_question", table.where(i, "key_question")))
         elif kq not in known:
             std = rulebook.standards_by_id.get(kq)
             hint = (f"; {kq!r} is a standard, give one row per key question "
-                    f"({', '.join(k.id for k in std.key_questions)})" if std is not None and std.key_questions
+                    f"({', '.join(k.id for k in std.case_key_questions)})" if std is not None and std.case_key_questions
                     else f"{did_you_mean(kq, rulebook.key_question_ids)}; rulebook {rulebook.id} has "
                          f"{', '.join(rulebook.key_question_ids)}")
             row_problems.append(Problem(f"unknown key question {shown(kq)}{hint}", table.where(i, "key_question")))
@@ -169,7 +173,8 @@ def tallies_from_table(table: TextTable, rulebook: Rulebook, *, unit: str | None
         audit.skip(f"unit other than {unit!r}", int((~keep).sum()))
         frame = frame[keep].reset_index(drop=True)
     audit.rows_used = len(frame)
-    return TallyEvidence(frame, src, table.sha256, audit, tuple(_unit_warnings(src, records, table)))
+    regions, dates = unit_columns.keep(frame["unit"].unique())
+    return TallyEvidence(frame, src, table.sha256, audit, tuple(_unit_warnings(src, records, table)), regions, dates)
 
 
 def _unit_warnings(src: str, records: list[tuple], table: TextTable) -> list[str]:

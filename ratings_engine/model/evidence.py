@@ -6,7 +6,8 @@ NOT_APPLICABLE -1.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from typing import Literal
 
@@ -55,6 +56,8 @@ class CaseEvidence:
     sha256: str | None
     audit: Audit
     warnings: tuple[str, ...] = ()  # e.g. a unit spelt two ways, cases with no answers
+    regions: dict[str, str] = field(default_factory=dict)  # unit -> its region (a `region` column)
+    inspection_dates: dict[str, date] = field(default_factory=dict)  # unit -> date (an `inspection_date` column)
 
     @property
     def units(self) -> list[str]:
@@ -113,6 +116,8 @@ class TallyEvidence:
     sha256: str | None
     audit: Audit
     warnings: tuple[str, ...] = ()  # e.g. a unit spelt two ways
+    regions: dict[str, str] = field(default_factory=dict)  # unit -> its region (a `region` column)
+    inspection_dates: dict[str, date] = field(default_factory=dict)  # unit -> date (an `inspection_date` column)
 
     @property
     def units(self) -> list[str]:

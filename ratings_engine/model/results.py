@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from .rulebook import NOT_INSPECTED, Provenance
+from .samples import PoolPart, SampleCheck
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,8 @@ class KeyQuestionResult:
     pct: float | None  # exact percentage sufficient of applicable; None when nothing applicable
     rating: str | None  # None: not rated (no applicable cases)
     decision: Decision
+    basis: str = "cases"  # "judgement": a key question of a mixed standard rated by inspectors (no tally)
+    pooled: tuple[PoolPart, ...] = ()  # a pooled figure: each member unit's counts (they sum to the tally)
 
     @property
     def applicable(self) -> int:
@@ -84,10 +87,12 @@ class KeyQuestionResult:
         return self.sufficient + self.insufficient
 
     def __repr__(self) -> str:
+        if self.basis == "judgement":
+            return f"<KeyQuestionResult {self.id}: judged {self.rating}>"
         return f"<KeyQuestionResult {self.id}: {self.sufficient}/{self.applicable} -> {self.rating}>"
 
     def to_dict(self) -> dict:
-        return {
+        out = {
             "id": self.id,
             "sufficient": self.sufficient,
             "insufficient": self.insufficient,
@@ -97,6 +102,11 @@ class KeyQuestionResult:
             "rating": self.rating,
             "decision": self.decision.to_dict(),
         }
+        if self.basis != "cases":  # keys only where a newer rule applies: older documents stay identical
+            out["basis"] = self.basis
+        if self.pooled:
+            out["pooled"] = [p.to_dict() for p in self.pooled]
+        return out
 
 
 @dataclass(frozen=True)
@@ -115,6 +125,7 @@ class StandardResult:
     deciding_key_question: str | None
     decision: Decision
     reason: str | None = None  # the judgement's reason
+    sample: SampleCheck | None = None  # its case sample, when outside the rulebook's size limits
 
     def __repr__(self) -> str:
         return f"<StandardResult {self.id} {self.name}: {self.rating}>"
@@ -145,6 +156,7 @@ class StandardResult:
             "reason": self.reason,
             "key_questions": [kq.to_dict() for kq in self.key_questions],
             "decision": self.decision.to_dict(),
+            **({"sample": self.sample.to_dict()} if self.sample is not None else {}),
         }
 
 
@@ -185,10 +197,17 @@ class UnitResult:
     unit: str
     standards: tuple[StandardResult, ...]
     overall: OverallResult
+    samples: tuple[SampleCheck, ...] = ()  # every case sample checked against the rulebook's size limits
+    members: tuple[str, ...] = ()  # a pooled unit's (a region's) member units, whose cases it pooled
 
     def __repr__(self) -> str:
         o = self.overall
         return f"<UnitResult {self.unit!r}: {o.rating or '(' + o.status + ')'}, score {o.score}/{o.max_score}>"
+
+    @property
+    def samples_outside(self) -> tuple[SampleCheck, ...]:
+        """The samples below their minimum or above their maximum: the ratings they label."""
+        return tuple(c for c in self.samples if c.outside)
 
     def standard(self, standard_id: str) -> StandardResult:
         """The result of one standard by id (KeyError if the rulebook has no such standard)."""
@@ -198,11 +217,14 @@ class UnitResult:
         raise KeyError(standard_id)
 
     def to_dict(self) -> dict:
-        return {
-            "unit": self.unit,
-            "overall": self.overall.to_dict(),
-            "standards": [s.to_dict() for s in self.standards],
-        }
+        out = {"unit": self.unit}
+        if self.members:
+            out["members"] = list(self.members)
+        out["overall"] = self.overall.to_dict()
+        if self.samples:
+            out["samples"] = [c.to_dict() for c in self.samples]
+        out["standards"] = [s.to_dict() for s in self.standards]
+        return out
 
 
 @dataclass(frozen=True)
@@ -324,13 +346,16 @@ class RatingReport:
         def ints(values: list) -> pd.arrays.IntegerArray:
             return pd.array(values, dtype="Int64")
 
+        def counts(name: str) -> pd.arrays.IntegerArray:  # a judged key question has no tally: <NA>
+            return ints([None if k.basis == "judgement" else getattr(k, name) for *_, k in rows])
+
         return pd.DataFrame({
             "unit": [u.unit for u, _, _ in rows], "standard": [s.id for _, s, _ in rows],
             "key_question": [k.id for _, _, k in rows],
-            "sufficient": ints([k.sufficient for *_, k in rows]),
-            "insufficient": ints([k.insufficient for *_, k in rows]),
-            "not_applicable": ints([k.not_applicable for *_, k in rows]),
-            "applicable": ints([k.applicable for *_, k in rows]),
+            "sufficient": counts("sufficient"),
+            "insufficient": counts("insufficient"),
+            "not_applicable": counts("not_applicable"),
+            "applicable": counts("applicable"),
             "pct": pd.array([k.pct for *_, k in rows], dtype="Float64"),
             "rating": self._ratings([k.rating for *_, k in rows]),
             "rule": [k.decision.rule for *_, k in rows],

@@ -7,6 +7,11 @@ cross-checks it (references resolve, outcomes are known ratings). Every problem 
 with the file, line and key path.
 
 The models are frozen: a validated rulebook is a plain value handed down the pipeline.
+
+This module is long because the schema is one document: every part of a rulebook is declared
+here, so the published JSON Schema (`rules/rulebook.schema.json`, `model.json_schema`) is
+generated from one place. Cross-checks of the newer parts (samples, pooling, mixed standards)
+live in `model.rulebook_checks`.
 """
 from __future__ import annotations
 
@@ -22,8 +27,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import Problem, RulebookError
 from .located import locate, schema_problems
+from .rulebook_checks import check_mixed_and_pooled, check_samples
 
 NOT_INSPECTED = "Not inspected"
+#: Columns of a case file that are not key questions (so no id may take these names).
+RESERVED_COLUMNS = ("case_id", "unit", "region", "inspection_date")
 
 Grade = Literal["confirmed", "recalled", "uncertain"]
 HitPolicy = Literal["unique", "first", "priority"]
@@ -49,27 +57,61 @@ class Provenance(_Strict):
     source: Text
 
 
+def _unless(default: Any) -> Any:
+    """Leave a field out of dumps (and so out of the content hash) while it has its default:
+    rulebooks that do not use a newer feature hash exactly as before it existed."""
+    return lambda value: value == default
+
+
 class KeyQuestion(_Strict):
     id: Id
     text: Text
+    # Only in a standard rated_by: mixed. cases: banded from the case sample (a column of the
+    # case file); judgement: rated by inspectors (a row of the judgements file, by this id).
+    basis: Literal["cases", "judgement"] = Field("cases", exclude_if=_unless("cases"))
     provenance: Provenance | None = None  # grade of the wording, where it differs from the standard's
 
 
 class Standard(_Strict):
     id: Id
     name: Text
-    rated_by: Literal["cases", "judgement"]
+    # cases: from a case sample; judgement: by inspectors; mixed: some key questions from cases,
+    # some by judgement, combined by the policy combine_key_questions.
+    rated_by: Literal["cases", "judgement", "mixed"]
     scored: bool = True
+    # own: the unit's own case sample; pooled: the cases of the unit's member units pooled
+    # (a region's standards from its PDUs' samples; needs the rulebook's `pooling`).
+    sample: Literal["own", "pooled"] = Field("own", exclude_if=_unless("own"))
     key_questions: tuple[KeyQuestion, ...] = ()
     provenance: Provenance | None = None
 
     @model_validator(mode="after")
     def _key_questions_match_basis(self) -> "Standard":
+        judged = [kq.id for kq in self.key_questions if kq.basis == "judgement"]
         if self.rated_by == "cases" and not self.key_questions:
             raise ValueError("a standard rated from cases needs at least one key question")
         if self.rated_by == "judgement" and self.key_questions:
             raise ValueError("a standard rated by judgement has no key questions")
+        if self.rated_by == "cases" and judged:
+            raise ValueError(f"key question(s) {', '.join(judged)} are rated by judgement: a standard with key "
+                             "questions from cases and from judgement is rated_by: mixed")
+        if self.rated_by == "mixed" and (not judged or len(judged) == len(self.key_questions)):
+            raise ValueError("a mixed standard needs key questions of both bases: at least one from cases "
+                             "and at least one with basis: judgement")
+        if self.sample == "pooled" and self.rated_by == "judgement":
+            raise ValueError("sample: pooled applies to key questions rated from cases; this standard is rated by "
+                             "judgement")
         return self
+
+    @property
+    def case_key_questions(self) -> tuple[KeyQuestion, ...]:
+        """The key questions rated from cases: the case file's columns."""
+        return tuple(kq for kq in self.key_questions if kq.basis == "cases")
+
+    @property
+    def judgement_key_questions(self) -> tuple[KeyQuestion, ...]:
+        """The key questions rated by judgement (mixed standards only)."""
+        return tuple(kq for kq in self.key_questions if kq.basis == "judgement")
 
 
 class Domain(_Strict):
@@ -206,18 +248,93 @@ class OverallScorePolicy(_Policy):
     value: Literal["sum_of_scored_standards"]
 
 
+class SampleAction(_Policy):
+    # label: rate as usual, and label the rating (and warn) in every output;
+    # not_rated: the sample's standards are not rated (they leave the score and the maximum).
+    value: Literal["label", "not_rated"]
+
+
+class SizedFor(_Strict):
+    """What a sample was sized for (informational): confidence level and margin of error, in per cent."""
+
+    confidence: Percent
+    margin: Percent
+
+
+class SampleRule(_Strict):
+    """One case sample of a unit and its size limits.
+
+    The sample's size in a unit is the largest number of applicable cases among its key
+    questions (the case standards listed, and any key questions listed): computable from case
+    rows and from tallies alike. With no evidence for any of them the sample is not checked.
+    """
+
+    id: Id
+    name: Text
+    standards: tuple[Id, ...] = ()
+    key_questions: tuple[Id, ...] = ()
+    min: Count | None = None
+    max: Count | None = None
+    sized_for: SizedFor | None = None
+    provenance: Provenance | None = None  # where it differs from the table's
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _well_formed(self) -> "SampleRule":
+        if not self.standards and not self.key_questions:
+            raise ValueError("name the sample's standards and/or key questions")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min}) is above max ({self.max})")
+        return self
+
+
+class SampleSizes(_Strict):
+    """Sample-size rules: minimum and maximum cases per sample, and what a sample outside them does.
+
+    A sample with neither `min` nor `max` documents the sample (e.g. what it was sized for) and
+    is not checked."""
+
+    provenance: Provenance
+    below_minimum: SampleAction
+    above_maximum: SampleAction
+    samples: tuple[SampleRule, ...] = Field(min_length=1, max_length=MAX_ROWS_PER_TABLE)
+
+
 class Policies(_Strict):
     rounding: RoundingPolicy
     combine_key_questions: CombinePolicy
     no_applicable_cases: NoApplicablePolicy
     minimum_applicable: MinimumApplicablePolicy
     overall_score: OverallScorePolicy
+    sample_sizes: SampleSizes | None = Field(None, exclude_if=_unless(None))
+
+
+class PoolingMethod(_Policy):
+    # pooled_cases: a pooled key question's tally is the sum of the member units' tallies, i.e.
+    # the tally of the union of their cases (each case weighs the same, so a larger PDU weighs
+    # more). Not implemented, and named here so a rulebook can say which it means: a mean of the
+    # member units' percentages (each unit weighs the same).
+    value: Literal["pooled_cases"]
+
+
+class Pooling(_Strict):
+    """A rulebook that rates a unit made of member units (a region of PDUs)."""
+
+    members: Id  # the rulebook (shipped id or file next to this one) that rates each member unit
+    method: PoolingMethod
+    provenance: Provenance  # of the pooling itself (which standards are pooled)
+    note: str | None = None
 
 
 class Effective(_Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
     from_: date = Field(alias="from")
     to: date | None = None
+    provenance: Provenance | None = Field(None, exclude_if=_unless(None))
+
+    def covers(self, day: date) -> bool:
+        """True when the framework was in force on `day` (both ends included)."""
+        return self.from_ <= day and (self.to is None or day <= self.to)
 
 
 class Rulebook(_Strict):
@@ -226,9 +343,14 @@ class Rulebook(_Strict):
     title: Text
     effective: Effective
     description: str | None = None
+    # What a unit of this framework is (e.g. "probation delivery unit", "region"): frameworks of
+    # different kinds are in force side by side; `rate frameworks --on DATE` groups by it.
+    unit_kind: Text | None = Field(None, exclude_if=_unless(None))
+    experimental: bool = Field(False, exclude_if=_unless(False))  # never in force: for testing rule changes
     ratings: tuple[Text, ...] = Field(min_length=2, max_length=10)
     scores: Scores
     policies: Policies
+    pooling: Pooling | None = Field(None, exclude_if=_unless(None))
     framework: tuple[Domain, ...] = Field(min_length=1)
     key_question_bands: BandTable
     overall: Overall
@@ -255,11 +377,26 @@ class Rulebook(_Strict):
 
     @cached_property
     def key_question_ids(self) -> tuple[str, ...]:
-        return tuple(kq.id for s in self.standards for kq in s.key_questions)
+        """The key questions rated from cases: the columns a case file may have."""
+        return tuple(kq.id for s in self.standards for kq in s.case_key_questions)
+
+    @cached_property
+    def judgement_key_question_ids(self) -> tuple[str, ...]:
+        """The key questions rated by judgement (of mixed standards): rows a judgements file may have."""
+        return tuple(kq.id for s in self.standards for kq in s.judgement_key_questions)
+
+    @cached_property
+    def judged_ids(self) -> tuple[str, ...]:
+        """Everything a judgements file may rate: judgement standards, then judgement key questions."""
+        return tuple(s.id for s in self.standards if s.rated_by == "judgement") + self.judgement_key_question_ids
 
     @cached_property
     def standard_of_key_question(self) -> dict[str, Standard]:
         return {kq.id: s for s in self.standards for kq in s.key_questions}
+
+    def in_force(self, day: date) -> bool:
+        """True when this framework was in force on `day` (an experimental rulebook never is)."""
+        return not self.experimental and self.effective.covers(day)
 
     def rank(self, rating: str) -> int:
         """Position of a rating, 0 = lowest."""
@@ -355,8 +492,8 @@ def _cross_check(rb: Rulebook) -> Iterator[tuple[tuple, str]]:
                 seen_kq.add(kq.id)
     if count > MAX_STANDARDS:
         yield ("framework",), f"too many standards ({count}); the limit is {MAX_STANDARDS}"
-    if seen_std & {"case_id", "unit"} or seen_kq & {"case_id", "unit"}:
-        yield ("framework",), "'case_id' and 'unit' are reserved column names, not ids"
+    if (seen_std | seen_kq) & set(RESERVED_COLUMNS):
+        yield ("framework",), f"{', '.join(repr(c) for c in RESERVED_COLUMNS)} are reserved column names, not ids"
     for i, row in enumerate(rb.key_question_bands.rows):
         if row.then not in ratings:
             yield ("key_question_bands", "rows", i, "then"), f"{row.then!r} is not one of the ratings {list(rb.ratings)}"
@@ -364,6 +501,8 @@ def _cross_check(rb: Rulebook) -> Iterator[tuple[tuple, str]]:
     yield from _check_aggregate_rows(rb, rb.overall.bands.rows, ("overall", "bands", "rows"), "then")
     if rb.overall.limits is not None:
         yield from _check_aggregate_rows(rb, rb.overall.limits.rows, ("overall", "limits", "rows"), "cap")
+    yield from check_mixed_and_pooled(rb)
+    yield from check_samples(rb)
 
 
 def _check_ids(rows, base: tuple) -> Iterator[tuple[tuple, str]]:

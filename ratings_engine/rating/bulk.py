@@ -22,7 +22,9 @@ from ..engine.bulk import (
     judgement_codes,
     label,
 )
+from ..engine.bulk_extras import SAMPLE_ABOVE, SAMPLE_BELOW, SAMPLE_NONE, SAMPLE_WITHIN
 from ..engine.decide import compile_rulebook
+from ..model.samples import ABOVE, BELOW, WITHIN
 from ..model.evidence import Judgements
 from ..model.rulebook import NOT_INSPECTED, Rulebook
 
@@ -74,9 +76,12 @@ def codes_of_results(results, rulebook: Rulebook) -> BulkRatings:
     score = np.zeros(n, dtype=np.int64)
     scored = np.zeros(n, dtype=np.int64)
     partial = np.zeros(n, dtype=bool)
+    samples = sample_codes(results, rulebook)
     for u, result in enumerate(results):
         for s in result.standards:
             for k in s.key_questions:
+                if k.basis == "judgement":  # judged key questions are judgement columns, not tallies
+                    continue
                 kq[u, layout.kq_index[k.id]] = NOT_RATED if k.rating is None else rulebook.rank(k.rating)
             if s.decision.table == "missing_judgement":
                 code = MISSING
@@ -88,10 +93,27 @@ def codes_of_results(results, rulebook: Rulebook) -> BulkRatings:
         o = result.overall
         overall[u] = {"incomplete": MISSING, "not rated": NOT_RATED}.get(o.status, None) if o.rating is None else rulebook.rank(o.rating)
         score[u], scored[u], partial[u] = o.score, o.scored, o.status == "partial"
-    return BulkRatings(rulebook, kq, std, overall, score, scored, partial)
+    return BulkRatings(rulebook, kq, std, overall, score, scored, partial, samples)
+
+
+_STATUS = {WITHIN: SAMPLE_WITHIN, BELOW: SAMPLE_BELOW, ABOVE: SAMPLE_ABOVE}
+
+
+def sample_codes(results, rulebook: Rulebook) -> np.ndarray | None:
+    """Each unit's sample checks (`UnitResult.samples`) as the bulk sample status codes."""
+    policy = rulebook.policies.sample_sizes
+    if policy is None:
+        return None
+    column = {rule.id: j for j, rule in enumerate(policy.samples)}
+    out = np.full((len(results), len(column)), SAMPLE_NONE, dtype=np.int8)
+    for u, result in enumerate(results):
+        for check in result.samples:
+            out[u, column[check.id]] = _STATUS[check.status]
+    return out
 
 
 def same(a: BulkRatings, b: BulkRatings) -> bool:
     """Identical codes, scores and flags."""
-    return all(np.array_equal(getattr(a, f), getattr(b, f))
-               for f in ("key_questions", "standards", "overall", "score", "scored", "partial"))
+    fields = ("key_questions", "standards", "overall", "score", "scored", "partial")
+    return all(np.array_equal(getattr(a, f), getattr(b, f)) for f in fields) and (
+        (a.samples is None) == (b.samples is None) and (a.samples is None or np.array_equal(a.samples, b.samples)))

@@ -25,6 +25,8 @@ from ..model.results import (
 )
 from ..model.rulebook import NOT_INSPECTED, Rulebook, Standard
 from . import explain
+from .mixed import case_part, mixed_standard
+from .samples import apply_samples
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ def rate_tallies(tallies: pd.DataFrame, rulebook: Rulebook, judgements: Judgemen
 
     # 2. Standards per unit.
     unit_standards: dict[str, list[StandardResult]] = {}
+    samples: dict[str, tuple] = {}
     missing: dict[str, list[str]] = {}
     for unit, kqs in by_unit.items():
         given = judgements.for_unit(unit) if judgements else {}
@@ -63,8 +66,13 @@ def rate_tallies(tallies: pd.DataFrame, rulebook: Rulebook, judgements: Judgemen
         for std in rulebook.standards:
             if std.rated_by == "judgement":
                 results.append(_judgement_standard(rulebook, unit, std, given.get(std.id)))
+            elif std.rated_by == "mixed":  # case key questions as a case standard, then the judged ones (rating.mixed)
+                part = _case_standard(rulebook, bands, unit, case_part(std), kqs)
+                results.append(mixed_standard(rulebook, bands, unit, std, part, given))
             else:
                 results.append(_case_standard(rulebook, bands, unit, std, kqs))
+        # Sample-size rules label (or leave unrated) the standards of a sample outside its limits (rating.samples).
+        results, samples[unit] = apply_samples(rulebook, {k: t.applicable for k, t in kqs.items()}, results)
         unit_standards[unit] = results
         # A missing judgement blocks the overall rating only if the standard counts towards it.
         missing[unit] = [s.id for s in results if s.decision.table == "missing_judgement" and s.scored]
@@ -76,7 +84,7 @@ def rate_tallies(tallies: pd.DataFrame, rulebook: Rulebook, judgements: Judgemen
     out = []
     for unit, stds in unit_standards.items():
         out.append(UnitResult(unit, tuple(stds), overall_result(rulebook, overall, unit, stds, overall_inputs[unit],
-                                                          missing[unit], allow_partial)))
+                                                          missing[unit], allow_partial), samples[unit]))
     return tuple(out)
 
 

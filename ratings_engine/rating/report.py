@@ -16,6 +16,7 @@ from ..model.evidence import CaseEvidence, Judgements, TallyEvidence
 from ..model.results import RatingReport, RulebookStamp, UnitResult
 from ..model.rulebook import LoadedRulebook
 from .rate import rate_tallies
+from .samples import sample_warnings
 from .tally import evidence_tallies
 
 Evidence = CaseEvidence | TallyEvidence
@@ -67,6 +68,7 @@ def rating_warnings(results: Sequence[UnitResult]) -> list[str]:
         if unscored:
             warnings.append(Notice(f"unit {u.unit!r}: judgement for unscored standard(s) {', '.join(unscored)} missing "
                                    "(shown as missing; the overall rating does not depend on it)", "missing"))
+        warnings += sample_warnings(u.unit, u.samples)  # plain text: kind 'input' (needs attention)
     return warnings
 
 

@@ -14,12 +14,13 @@ def to_table(infos) -> str:
             grades += f" ({p['none']} without)"
         rows.append([
             i.id, i.version, i.title,
-            f"{i.effective_from} to {i.effective_to or 'open'}",
+            f"{i.effective_from} to {i.effective_to or 'open'}" + (" (experimental)" if i.experimental else ""),
+            i.unit_kind or "-",
             f"{i.scored} of {i.standards}",
             ", ".join(str(n) for n in i.band_rows_for) or "mean rule",
             grades,
             i.extends or "-",
         ])
-    headers = ["id", "version", "title", "effective", "scored", "band rows for", "confirmed / recalled / uncertain",
+    headers = ["id", "version", "title", "effective", "rates", "scored", "band rows for", "confirmed / recalled / uncertain",
                "extends"]
     return table(rows, headers=headers)

@@ -19,9 +19,10 @@ def _margin(m: Margin | None, unit: str, sign: str) -> str:
 
 
 def _rating_cell(s: StandardResult) -> str:
-    if s.rating is None:
-        return "(judgement missing)"
-    return s.rating
+    rating = "(judgement missing)" if s.rating is None else s.rating
+    if s.sample is not None:  # a sample outside the rulebook's size limits labels the rating
+        rating += f" [{s.sample.label}]"
+    return rating
 
 
 def _overall_line(u: UnitResult) -> str:
@@ -34,6 +35,8 @@ def _overall_line(u: UnitResult) -> str:
         label += f" (PARTIAL: judgement standard(s) {', '.join(o.missing_judgements)} missing)"
     if u.overall.limit is not None and u.overall.limit.outcome != u.overall.decision.outcome:
         label += f" (capped by {u.overall.limit.rule})"
+    for c in u.samples_outside:
+        label += f" [{c.label}]"
     return label
 
 
@@ -44,7 +47,7 @@ def unit_rows(u: UnitResult, rulebook_domains: dict[str, str]) -> list[list[str]
         if s.domain != domain:
             domain = s.domain
             rows.append([f"{domain}.", rulebook_domains.get(domain, ""), "", "", ""])
-        has_margin = s.basis == "cases" and s.rating not in (None, NOT_INSPECTED)
+        has_margin = s.basis in ("cases", "mixed") and s.rating not in (None, NOT_INSPECTED)
         up = _margin(s.decision.margin_up, "cases", "+") if has_margin else ""
         down = _margin(s.decision.margin_down, "cases", "-") if has_margin else ""
         rows.append([s.id, s.name + ("" if s.scored else " (not scored)"), _rating_cell(s), up, down])
@@ -104,7 +107,7 @@ def explanation_lines(u: UnitResult, markdown: bool = False) -> list[str]:
         for kq in s.key_questions:
             d = kq.decision
             margin = ""
-            if kq.rating is not None:
+            if kq.rating is not None and kq.basis != "judgement":
                 up = _margin(d.margin_up, "cases", "+") if d.margin_up else "none reachable"
                 down = _margin(d.margin_down, "cases", "-") if d.margin_down else "none reachable"
                 margin = f"; up: {up}; down: {down}"

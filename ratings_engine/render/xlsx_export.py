@@ -25,7 +25,7 @@ from .validation import overall_cell
 
 RATINGS_HEADER = ["Unit", "Standard", "Name", "Domain", "Basis", "Scored", "Rating", "Score", "Max score",
                   "Panel override", "Computed rating", "Reason", "Deciding key question", "Margin unit",
-                  "To next band", "Next band", "To band below", "Band below", "Because"]
+                  "To next band", "Next band", "To band below", "Band below", "Because", "Sample check"]
 DRAFT_HEADER = ["Unit", "Standard", "Name", "Rating", "Score", "Note"]
 TALLIES_HEADER = ["Unit", "Key question", "Sufficient", "Applicable", "Not applicable"]
 JUDGEMENTS_HEADER = ["Unit", "Standard", "Name", "Rating", "Reason"]
@@ -54,13 +54,13 @@ def ratings_table(report, local=None, *, human: bool = False) -> tuple[list[str]
             rows.append([u.unit, s.id, s.name, s.domain, s.basis, "yes" if s.scored else "no", s.rating, s.score, None,
                          "yes" if ov else "no", ov["computed"] if ov else s.rating, local(s.reason) or None,
                          s.deciding_key_question, "cases" if margins else None, *_margin_cells(s.decision, margins),
-                         local(s.decision.because)])
+                         local(s.decision.because), s.sample.label if s.sample is not None else None])
         o = u.overall
         rows.append([u.unit, "overall", f"Overall ({o.status})", None, None, None, o.rating, o.score, o.max_score,
                      "yes" if "overrides" in o.decision.inputs else "no",
                      (o.decision.inputs.get("without_overrides") or {}).get("rating", o.rating), None, None,
                      "points" if o.rating else None, *_margin_cells(o.decision, o.rating is not None),
-                     local(o.decision.because)])
+                     local(o.decision.because), "; ".join(c.label for c in u.samples_outside) or None])
     return (RATINGS_HEADER if human else [column_key(h) for h in RATINGS_HEADER]), rows
 
 

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any, Literal, Sequence
 
 from ..engine.decide import CompiledRulebook, compile_rulebook
-from ..io.rulebooks import load_rulebook_file, resolve_rulebook_path, with_changes
+from ..io.rulebooks import load_rulebook_file, parent_rulebook, resolve_rulebook_path, with_changes
 from ..model.errors import Location, RulebookError
 from ..model.rulebook import LoadedRulebook, Rulebook
 from ..rating import explain
@@ -180,8 +180,9 @@ def check_rulebook(rules: Rulebook | LoadedRulebook | str | Path, max_sample: in
 def provenance_summary(rb: Rulebook) -> dict[str, dict[str, int]]:
     """How many rules of each kind are confirmed / recalled / uncertain (none: no grade given).
 
-    Every key-question band row, overall band row, limit row (enabled or not), policy, the score
-    table and every standard counts once; a row without its own provenance takes its table's.
+    Every key-question band row, overall band row, limit row (enabled or not), policy, sample,
+    the pooling rule, the effective dates (where graded), the score table and every standard
+    counts once; a row without its own provenance takes its table's.
     """
     counts: dict[str, Counter] = {}
 
@@ -190,7 +191,20 @@ def provenance_summary(rb: Rulebook) -> dict[str, dict[str, int]]:
 
     add("score table", rb.scores.provenance)
     for name in type(rb.policies).model_fields:
-        add("policies", getattr(rb.policies, name).provenance)
+        policy = getattr(rb.policies, name)
+        if name == "sample_sizes":  # a table: what a sample outside its limits does, and each sample's limits
+            if policy is not None:
+                add("policies", policy.below_minimum.provenance)
+                add("policies", policy.above_maximum.provenance)
+                for sample in policy.samples:
+                    add("sample sizes", sample.provenance or policy.provenance)
+            continue
+        add("policies", policy.provenance)
+    if rb.pooling is not None:
+        add("pooling", rb.pooling.provenance)
+        add("policies", rb.pooling.method.provenance)
+    if rb.effective.provenance is not None:
+        add("effective dates", rb.effective.provenance)
     for std in rb.standards:
         add("standards", std.provenance)
     kq = rb.key_question_bands
@@ -320,12 +334,31 @@ class Checker:
             if policy == "first":
                 self.add("error", "shadowed", name, [row.id, *winners],
                          f"row {row.id} ({describe(row)}, then {row.then}) is shadowed: wherever it matches "
-                         f"({where_text(where)}) an earlier row ({', '.join(winners)}) matches first, so it never decides")
+                         f"({where_text(where)}) an earlier row ({', '.join(winners)}) matches first, so it never decides"
+                         + self._placement_hint(name, row.id, rows, winners))
             else:
                 self.add("error", "never_wins", name, [row.id, *winners],
                          f"row {row.id} ({describe(row)}, then {row.then}) never wins under hit policy 'priority': "
                          f"wherever it matches ({where_text(where)}) row(s) {', '.join(winners)} give a lower or equal "
                          "rating and win")
+
+    def _placement_hint(self, name: str, row_id: str, rows, winners: list[str]) -> str:
+        """How to let a shadowed row decide: place it before the first row that shadows it. A row this
+        rulebook added to a table it inherits went to the end (after the fallback rows): say `$before`."""
+        first = min(winners, key=[r.id for r in rows].index) if winners else None
+        if first is None:
+            return ""
+        try:
+            parent = parent_rulebook(self.loaded)
+        except RulebookError:
+            parent = None
+        table = ({"key_question_bands": parent.key_question_bands, "overall.bands": parent.overall.bands}[name]
+                 if parent is not None else None)
+        if table is not None and row_id not in {r.id for r in table.rows}:
+            return (f". It was added by this rulebook to the table of {parent.id} it extends, so it went after that "
+                    f"table's rows; to let it decide, place it before {first}: write $before: {first} in the row "
+                    f"(- {{id: {row_id}, $before: {first}, ...}})")
+        return f". To let it decide, move it above {first} (or narrow {first})"
 
     # ---- standards ----
     def _standards(self, kq_ratings: set[str]) -> None:

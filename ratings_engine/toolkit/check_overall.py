@@ -207,7 +207,8 @@ class RatingSpace:
     """Every reachable combination of standard ratings, up to what the overall decision depends on.
 
     A standard can be not inspected (it leaves the score) or take any rating it can reach
-    (judgement: any; cases: any rating a key-question band gives). Standards named in a count
+    (judgement: any; cases: any rating a key-question band gives; mixed: any rating at or below
+    one a band gives, or any when its judgement alone may rate it). Standards named in a count
     condition are enumerated one by one; the others only matter through how many of them have
     each rating, so scored standards with the same options are enumerated as multisets.
     """
@@ -218,7 +219,14 @@ class RatingSpace:
         for feature in compiled.count_features:
             named.update(feature.standards or ())
         def options(std) -> tuple[str | None, ...]:
-            ratings = rb.ratings if std.rated_by == "judgement" else [r for r in rb.ratings if r in kq_ratings]
+            if std.rated_by == "judgement":
+                ratings = rb.ratings
+            elif std.rated_by == "mixed":  # the lower of its case key questions and a judgement (any rating)
+                reach = max((rb.rank(r) for r in kq_ratings), default=-1)
+                alone = rb.policies.no_applicable_cases.value == "skip_key_question"  # the judgement alone
+                ratings = [r for r in rb.ratings if alone or rb.rank(r) <= reach]
+            else:
+                ratings = [r for r in rb.ratings if r in kq_ratings]
             return (None, *ratings)
         self.named = [s.id for s in rb.standards if s.id in named]
         self.options = {s.id: options(s) for s in rb.standards}

@@ -299,7 +299,9 @@ def confidence_of(evidence: CaseEvidence, loaded: LoadedRulebook, given: Judgeme
     for u, m in enumerate(matrices):
         kq_counts, std_counts, overall_counts = dists[u]
         kqs = []
-        for std_index, cols in layout.case_standards:
+        # every key question rated from cases: of case standards and the case part of mixed ones
+        sampled = [*layout.case_standards, *((i, cols) for i, cols, _ in layout.mixed_standards)]
+        for std_index, cols in sorted(sampled, key=lambda entry: entry[0]):
             for k in cols:
                 if not m.present[k]:
                     continue

@@ -8,12 +8,13 @@ what it extends, and how many of its rules are confirmed, recalled or uncertain.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Iterable
 
 from ..io.rulebooks import load_rulebook_file, parse_rulebook_yaml, resolve_rulebook_path, rules_dir
-from ..model.errors import RulebookError
-from ..model.rulebook import LoadedRulebook, Rulebook
+from ..model.errors import InputError, RulebookError
+from ..model.rulebook import RESERVED_COLUMNS, LoadedRulebook, Rulebook
 from .check import provenance_summary
 
 GRADES = ("confirmed", "recalled", "uncertain", "none")
@@ -35,6 +36,13 @@ class FrameworkInfo:
     file: str
     sha256: str
     description: str | None = field(default=None, repr=False)
+    unit_kind: str | None = None  # what a unit of the framework is (frameworks of other kinds run side by side)
+    experimental: bool = False  # never in force
+    effective_grade: str | None = None  # provenance grade of the effective dates
+
+    def in_force(self, day: date) -> bool:
+        return (not self.experimental and date.fromisoformat(self.effective_from) <= day
+                and (self.effective_to is None or day <= date.fromisoformat(self.effective_to)))
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -64,6 +72,11 @@ def _extends_of(path: Path) -> str | None:
     return str(value) if value is not None else None
 
 
+def extends_of(loaded: LoadedRulebook) -> str | None:
+    """What a loaded rulebook's file extends (None for one built in memory or not extending)."""
+    return _extends_of(loaded.path) if loaded.path else None
+
+
 def describe(loaded: LoadedRulebook) -> FrameworkInfo:
     rb = loaded.rulebook
     band_rows_for = sorted({row.scored for row in rb.overall.bands.rows if row.scored is not None})
@@ -82,6 +95,9 @@ def describe(loaded: LoadedRulebook) -> FrameworkInfo:
         file=str(loaded.path) if loaded.path else "",
         sha256=rb.sha256,
         description=rb.description,
+        unit_kind=rb.unit_kind,
+        experimental=rb.experimental,
+        effective_grade=rb.effective.provenance.grade if rb.effective.provenance else None,
     )
 
 
@@ -101,3 +117,68 @@ def list_frameworks(names: Iterable[str | Path] | None = None) -> tuple[list[Fra
         except RulebookError as exc:
             errors.append(exc)
     return infos, errors
+
+
+def parse_day(value: date | str) -> date:
+    """A date, or text written YYYY-MM-DD."""
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise InputError(f"{value!r} is not a date written YYYY-MM-DD") from None
+
+
+def in_force_note(day: date, infos: list[FrameworkInfo]) -> str:
+    """Which frameworks are in force on a day, and why several may be: each rates its own kind of unit."""
+    if not infos:
+        return f"no shipped framework was in force on {day.isoformat()} (e.g. between programmes)"
+    kinds: dict[str, list[str]] = {}
+    for i in infos:
+        kinds.setdefault(i.unit_kind or "units of an unstated kind", []).append(i.id)
+    text = f"in force on {day.isoformat()}: " + "; ".join(f"{', '.join(ids)} ({kind})" for kind, ids in kinds.items())
+    if len(infos) > 1:
+        text += (". Several frameworks are in force at once: each rates its own kind of unit"
+                 if all(len(ids) == 1 for ids in kinds.values())
+                 else ". More than one framework rates the same kind of unit: name one with --rules")
+    return text
+
+
+def pick_rulebook(day: date, columns: Iterable[str] | None = None, kind: str | None = None) -> tuple[LoadedRulebook, str]:
+    """The shipped rulebook in force on `day` (of unit `kind`, and whose key questions include every
+    case-file column given), and a note saying why it was picked; an error when none or several fit."""
+    infos = [i for i in list_frameworks()[0] if i.in_force(day)]
+    candidates = [i for i in infos if kind is None or i.unit_kind == kind]
+    wanted = [c for c in (columns or ()) if c not in RESERVED_COLUMNS]
+    if wanted:
+        candidates = [i for i in candidates
+                      if set(wanted) <= set(load_rulebook_file(Path(i.file)).rulebook.key_question_ids)]
+    if not candidates:
+        what = f" for {kind}s" if kind else ""
+        fits = " whose key questions match the case file's columns" if wanted else ""
+        raise InputError(f"inspection date {day.isoformat()}: no shipped rulebook{what}{fits} was in force that day "
+                         f"(e.g. between programmes); {in_force_note(day, infos)}. Name one with --rules")
+    if len(candidates) != 1:
+        what = f" for {kind}s" if kind else ""
+        fits = " whose key questions match the case file's columns" if wanted else ""
+        found = ", ".join(i.id for i in candidates) or "none"
+        raise InputError(f"inspection date {day.isoformat()}: {len(candidates)} shipped rulebook(s){what}{fits} in "
+                         f"force ({found}); {in_force_note(day, infos)}. Name one with --rules")
+    chosen = candidates[0]
+    return (load_rulebook_file(Path(chosen.file)),
+            f"rulebook {chosen.id} picked: in force on {day.isoformat()} ({chosen.effective_from} to "
+            f"{chosen.effective_to or 'open'}){', rates ' + chosen.unit_kind + 's' if chosen.unit_kind else ''}")
+
+
+def date_warnings(rulebook: Rulebook, dates: dict[str, date]) -> list[str]:
+    """Units inspected on a day the rulebook was not in force (by `inspection_date` column or option)."""
+    out = []
+    for unit, day in dates.items():
+        if not rulebook.in_force(day):
+            why = ("it is experimental, never in force" if rulebook.experimental else
+                   f"it is in force {rulebook.effective.from_.isoformat()} to "
+                   f"{rulebook.effective.to.isoformat() if rulebook.effective.to else 'open'}")
+            fits = [i.id for i in list_frameworks()[0] if i.in_force(day) and i.unit_kind == rulebook.unit_kind]
+            out.append(f"unit {unit!r} was inspected on {day.isoformat()}, but rulebook {rulebook.id} was not in force "
+                       f"then ({why})" + (f"; in force then: {', '.join(fits)}" if fits else ""))
+    return out

@@ -198,7 +198,7 @@ def _run_one(sf: LoadedScenarios, i: int, scn: Scenario, rulebook: Rulebook) -> 
             by_std.setdefault(std.id, set()).add(kq)
             rows.append((unit, kq, s, a - s, 0, a))
     for std_id, have in by_std.items():
-        missing = [k.id for k in stds[std_id].key_questions if k.id not in have]
+        missing = [k.id for k in stds[std_id].case_key_questions if k.id not in have]
         if missing:
             problems.append(Problem(f"standard {std_id} has tallies for some key questions but not "
                                     f"{', '.join(missing)}: give all its key questions or none",
@@ -224,11 +224,9 @@ def _run_one(sf: LoadedScenarios, i: int, scn: Scenario, rulebook: Rulebook) -> 
     elif isinstance(given.judgements, dict):
         for std_id, value in given.judgements.items():
             where = sf.where(base + ("given", "judgements", std_id))
-            std = stds.get(std_id)
-            if std is None or std.rated_by != "judgement":
+            if std_id not in rulebook.judged_ids:  # judgement standards and judged key questions
                 problems.append(Problem(f"{std_id!r} is not a judgement standard of rulebook {rulebook.id} "
-                                        f"({', '.join(s.id for s in rulebook.standards if s.rated_by == 'judgement')})",
-                                        where))
+                                        f"({', '.join(rulebook.judged_ids)})", where))
                 continue
             rating = _canonical_rating(rulebook, value, where, problems)
             if rating is not None and claim(std_id, "judgements", where):
@@ -247,9 +245,11 @@ def _run_one(sf: LoadedScenarios, i: int, scn: Scenario, rulebook: Rulebook) -> 
         if std.rated_by == "judgement":
             items.append(Judgement(None, std_id, rating, f"given as a rating by scenario {scn.name!r}",
                                    f"{sf.source} ({scn.name})", where.line or 0))
-        elif rating != NOT_INSPECTED:
+        elif rating != NOT_INSPECTED:  # case key questions at that band; a mixed standard's judged ones at it
             s, a = synthetic_tally(rulebook, rating, where)
-            rows.extend((unit, k.id, s, a - s, 0, a) for k in std.key_questions)
+            rows.extend((unit, k.id, s, a - s, 0, a) for k in std.case_key_questions)
+            items.extend(Judgement(None, k.id, rating, f"given as a rating by scenario {scn.name!r}",
+                                   f"{sf.source} ({scn.name})", where.line or 0) for k in std.judgement_key_questions)
     # expectations refer to things the rulebook has
     exp = scn.expect
     expected_standards = {}
@@ -260,9 +260,10 @@ def _run_one(sf: LoadedScenarios, i: int, scn: Scenario, rulebook: Rulebook) -> 
             continue
         expected_standards[std_id] = _canonical_rating(rulebook, value, where, problems)
     expected_kqs = {}
+    judged_kqs = set(rulebook.judgement_key_question_ids)  # a mixed standard's judged key questions
     for kq, value in (exp.key_questions or {}).items():
         where = sf.where(base + ("expect", "key_questions", kq))
-        if kq not in kq_ids:
+        if kq not in kq_ids and kq not in judged_kqs:
             problems.append(Problem(f"unknown key question {kq!r}{did_you_mean(kq, kq_ids)}", where))
             continue
         expected_kqs[kq] = _canonical_rating(rulebook, value, where, problems, allow_not_inspected=False)
