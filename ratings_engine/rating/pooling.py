@@ -65,7 +65,6 @@ def pool_tallies(tallies: pd.DataFrame, rulebook: Rulebook, members: Mapping[str
     """The regions' tally table (pooled key questions summed over member units, the rest from the
     region's own rows) and each pooled figure's parts per member unit."""
     pooled = set(pooled_key_questions(rulebook))
-    region_of = {m: r for r, ms in members.items() for m in ms}
     own_rows = tallies["unit"].isin(list(members))
     problems = []
     wrong = tallies[own_rows & tallies["key_question"].isin(pooled) & (tallies["applicable"] > 0)]
