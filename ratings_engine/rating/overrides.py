@@ -27,7 +27,8 @@ from ..model.notices import Notice
 from ..model.overrides import Override, OverrideSet
 from ..model.results import Decision, RatingReport, StandardResult, UnitResult
 from ..model.rulebook import Provenance, Rulebook
-from .rate import OverallBands, overall_result
+from .margins import OverallBands
+from .rate import overall_result
 
 OVERRIDE_PROVENANCE = Provenance(
     grade="uncertain",

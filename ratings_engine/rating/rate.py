@@ -8,11 +8,11 @@ every path (one unit, a corpus, resamples) uses the same compiled rules.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import pandas as pd
 
-from ..engine.decide import CompiledRulebook, KeyQuestionInput, OverallInput, compared_percentage, compile_rulebook
+from ..engine.decide import OverallInput, compile_rulebook
 from ..model.errors import InputError
 from ..model.evidence import Judgements
 from ..model.results import (
@@ -25,6 +25,7 @@ from ..model.results import (
 )
 from ..model.rulebook import NOT_INSPECTED, Rulebook, Standard
 from . import explain
+from .margins import KeyQuestionBands, OverallBands
 from .mixed import case_part, mixed_standard
 from .samples import apply_samples
 
@@ -92,69 +93,6 @@ def rate_tallies(tallies: pd.DataFrame, rulebook: Rulebook, judgements: Judgemen
 # Key questions and standards
 
 
-class KeyQuestionBands:
-    """Bands of the needed (sufficient, applicable) pairs, with margins from the same rules."""
-
-    def __init__(self, compiled: CompiledRulebook, pairs: Iterable[tuple[int, int]]):
-        self.compiled = compiled
-        self.rulebook = compiled.rulebook
-        pairs = list(pairs)
-        # Every s' in 0..a for each applicable count a: what margins need, decided in one batch.
-        self.grid = sorted({(s, a) for _, a in pairs for s in range(a + 1)})
-        outcomes = compiled.band([KeyQuestionInput(s, a) for s, a in self.grid])
-        self.outcome = dict(zip(self.grid, outcomes))
-        rank_of = {r: i for i, r in enumerate(self.rulebook.ratings)}
-        self._rank = {key: rank_of[o.row.then] for key, o in self.outcome.items()}
-        # Margins for every grid point in one pass per sample size: the nearest s' above with a
-        # higher band, and the nearest below with a lower band (next-greater / previous-smaller).
-        self._up: dict[tuple[int, int], int | None] = {}
-        self._down: dict[tuple[int, int], int | None] = {}
-        for a in sorted({a for _, a in self.grid}):
-            ranks = [self._rank[(s, a)] for s in range(a + 1)]
-            stack: list[int] = []
-            for s in range(a, -1, -1):
-                while stack and ranks[stack[-1]] <= ranks[s]:
-                    stack.pop()
-                self._up[(s, a)] = stack[-1] if stack else None
-                stack.append(s)
-            stack = []
-            for s in range(a + 1):
-                while stack and ranks[stack[-1]] >= ranks[s]:
-                    stack.pop()
-                self._down[(s, a)] = stack[-1] if stack else None
-                stack.append(s)
-        self._drop: dict[tuple[int, int, int], int | None] = {}
-        self._explained: dict[tuple[int, int, int], tuple] = {}
-
-    def rank(self, s: int, a: int) -> int:
-        return self._rank[(s, a)]
-
-    def margins(self, s: int, a: int) -> tuple[Margin | None, Margin | None]:
-        """Fewest insufficient->sufficient (up) or sufficient->insufficient (down) changes that change the band."""
-        up_s, down_s = self._up[(s, a)], self._down[(s, a)]
-        up = Margin(self.outcome[(up_s, a)].row.then, up_s - s) if up_s is not None else None
-        down = Margin(self.outcome[(down_s, a)].row.then, s - down_s) if down_s is not None else None
-        return up, down
-
-    def explained(self, s: int, a: int, na: int) -> tuple[dict, str, Margin | None, Margin | None]:
-        """Percentages, explanation and margins of a tally; the same for every KQ with this tally."""
-        key = (s, a, na)
-        if key not in self._explained:
-            rounding = self.rulebook.policies.rounding.value
-            pct = 100 * s / a
-            compared = compared_percentage(s, a, rounding)
-            details = {"pct": round(pct, 4), "pct_compared": round(compared, 4), "rounding": rounding}
-            because = explain.key_question_because(s, a, na, pct, compared, rounding, self.outcome[(s, a)].row)
-            self._explained[key] = (details, because, *self.margins(s, a))
-        return self._explained[key]
-
-    def cases_to_drop_below(self, s: int, a: int, rank: int) -> int | None:
-        key = (s, a, rank)
-        if key not in self._drop:
-            self._drop[key] = next((k for k in range(0, s + 1) if self._rank[(s - k, a)] < rank), None)
-        return self._drop[key]
-
-
 def _key_question(rulebook: Rulebook, bands: KeyQuestionBands, unit: str, std: Standard, kq_id: str,
                   text: str, t: _Tally) -> KeyQuestionResult:
     subject = {"unit": unit, "standard": std.id, "key_question": kq_id}
@@ -170,7 +108,7 @@ def _key_question(rulebook: Rulebook, bands: KeyQuestionBands, unit: str, std: S
                             f"{few}: not rated ({policy.value}); {then}", policy.provenance)
         return KeyQuestionResult(kq_id, text, t.sufficient, t.insufficient, t.not_applicable, None, None, decision)
     pct = 100 * t.sufficient / t.applicable
-    outcome = bands.outcome[(t.sufficient, t.applicable)]
+    outcome = bands.outcome(t.sufficient, t.applicable)
     details, because, up, down = bands.explained(t.sufficient, t.applicable, t.not_applicable)
     decision = Decision(subject, "key_question_bands", outcome.rule, outcome.row.then, {**inputs, **details}, because,
                         bands.compiled.key_question_bands.provenance_of(outcome.row), outcome.matched, up, down)
@@ -268,52 +206,6 @@ def _judgement_standard(rulebook: Rulebook, unit: str, std: Standard, judgement)
 
 # ---------------------------------------------------------------------------------------------
 # Overall
-
-
-class OverallBands:
-    """Final overall ratings (band, then limits) for every score a unit's inputs could take."""
-
-    def __init__(self, compiled: CompiledRulebook, inputs: Iterable[OverallInput]):
-        self.compiled = compiled
-        rb = compiled.rulebook
-        top = rb.max_standard_score
-        actual = sorted(set(inputs), key=lambda i: (i.scored, i.counts, i.score))
-        # The units' own inputs must be covered by the rulebook: decided strictly (a gap is an error).
-        self.band = dict(zip(actual, compiled.overall(actual)))
-        self.limit = dict(zip(actual, compiled.limit(actual)))
-        # Neighbouring scores with the same counts only feed margins; some may be impossible
-        # combinations a count-based table need not cover, so they are decided leniently.
-        grid = sorted({OverallInput(s, i.scored, i.counts) for i in actual for s in range(top * i.scored + 1)}
-                      - set(actual), key=lambda i: (i.scored, i.counts, i.score))
-        self.band.update(zip(grid, compiled.overall(grid, strict=False)))
-        self.limit.update(zip(grid, compiled.limit(grid, strict=False)))
-
-    def final(self, i: OverallInput) -> str | None:
-        """The overall rating for an input: its band, capped by any matching limit (None: no band)."""
-        rb = self.compiled.rulebook
-        band = self.band[i].row
-        if band is None:
-            return None
-        cap = self.limit[i].row
-        if cap is not None and rb.rank(cap.cap) < rb.rank(band.then):
-            return cap.cap
-        return band.then
-
-    def margins(self, i: OverallInput) -> tuple[Margin | None, Margin | None]:
-        """Points to the nearest score (same number of scored standards and counts) in a higher / lower band."""
-        rb = self.compiled.rulebook
-        here = rb.rank(self.final(i))
-        top = rb.max_standard_score * i.scored
-
-        def rank_at(score: int) -> int | None:
-            rating = self.final(OverallInput(score, i.scored, i.counts))
-            return None if rating is None else rb.rank(rating)
-
-        up_k = next((k for k in range(1, top - i.score + 1) if (r := rank_at(i.score + k)) is not None and r > here), None)
-        down_k = next((k for k in range(1, i.score + 1) if (r := rank_at(i.score - k)) is not None and r < here), None)
-        up = Margin(self.final(OverallInput(i.score + up_k, i.scored, i.counts)), up_k) if up_k else None
-        down = Margin(self.final(OverallInput(i.score - down_k, i.scored, i.counts)), down_k) if down_k else None
-        return up, down
 
 
 def overall_result(rulebook: Rulebook, overall: OverallBands, unit: str, stds: list[StandardResult], inputs: OverallInput,

@@ -10,14 +10,16 @@ the `Checker`.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Iterable, Protocol, Sequence
 
+from ..engine.changepoints import Piece as _Piece
+from ..engine.changepoints import band_profile, band_row_matches, compared_fraction
 from ..engine.decide import CompiledRulebook, percentage_fact
 from ..model.rulebook import BandRow, Rulebook
 from ..rating import explain
 
+__all__ = ["band_row_matches", "check_key_question_bands", "compared_fraction", "same_row"]
 
 
 class Checker(Protocol):
@@ -34,34 +36,6 @@ class Checker(Protocol):
     def reach_text(self, a: int) -> str: ...
 
     def dead_rows(self, name: str, rows, decided: Sequence[tuple[tuple, Any]], nowhere: str, where_text) -> None: ...
-
-
-def band_row_matches(row: BandRow, pct: Fraction) -> bool:
-    """Whether a band row's bounds admit a compared percentage (exact)."""
-    return ((row.min is None or pct >= Fraction(row.min)) and (row.above is None or pct > Fraction(row.above))
-            and (row.max is None or pct <= Fraction(row.max)) and (row.below is None or pct < Fraction(row.below)))
-
-
-def compared_fraction(sufficient: int, applicable: int, rounding: str) -> Fraction:
-    """The percentage the engine compares with band bounds, as an exact fraction."""
-    fact = percentage_fact(sufficient, applicable, rounding)
-    return Fraction(fact["x"], 100 * fact["d"])
-
-
-@dataclass(frozen=True)
-class _Piece:
-    """An elementary piece of 0-100%: a point, or an open interval between two cuts."""
-
-    lo: Fraction
-    hi: Fraction
-
-    @property
-    def point(self) -> bool:
-        return self.lo == self.hi
-
-    @property
-    def representative(self) -> Fraction:
-        return self.lo if self.point else (self.lo + self.hi) / 2
 
 
 def _pct(value: Fraction) -> str:
@@ -96,18 +70,8 @@ def check_key_question_bands(checker: Checker) -> set[str]:
     minimum = max(1, rb.policies.minimum_applicable.value)
     rank = rb.rank
 
-    if whole:
-        pieces = [_Piece(Fraction(k), Fraction(k)) for k in range(101)]
-    else:
-        cuts = sorted({Fraction(0), Fraction(100)}
-                      | {Fraction(b) for r in rows for b in (r.min, r.above, r.max, r.below) if b is not None})
-        pieces = []
-        for i, cut in enumerate(cuts):
-            pieces.append(_Piece(cut, cut))
-            if i + 1 < len(cuts):
-                pieces.append(_Piece(cut, cuts[i + 1]))
-    matched = [tuple(r for r in rows if band_row_matches(r, p.representative)) for p in pieces]
-    chosen = [table.choose(m) if m else None for m in matched]
+    profile = band_profile(checker.compiled)  # the symbolic analysis margins rely on too
+    pieces, matched, chosen = profile.pieces, profile.matched, profile.chosen
     examples = _piece_examples(pieces, rounding, minimum)
 
     # durable_rules decides one example per piece and every pair up to the sample size.
@@ -170,6 +134,7 @@ def check_key_question_bands(checker: Checker) -> set[str]:
                     lambda idxs: _range_list(idxs, pieces, whole))
 
     # Monotone: walk the pieces upwards.
+    # (The profile's `monotone` flag, which margins rely on, is this walk without the examples.)
     prev = None  # (piece index, row)
     seen_pairs: set[tuple[str, str]] = set()
     for i, row in enumerate(chosen):

@@ -24,7 +24,7 @@ from ..model.notices import Notice
 from ..model.results import RatingReport, StandardResult, UnitResult
 from ..model.rulebook import NOT_INSPECTED, Rulebook
 from ..rating import explain
-from ..rating.rate import KeyQuestionBands, OverallBands
+from ..rating.margins import KeyQuestionBands, OverallBands
 
 AGREES, DIFFERS, NOT_IN_DRAFT, NO_RATING = "agrees", "differs", "not in draft", "no computed rating"
 
@@ -230,8 +230,7 @@ def _case_difference(rb: Rulebook, compiled, s: StandardResult, target_rating: s
         direction = "up"
         deciding = [k for k in rated if bands.rank(k.sufficient, k.applicable) < target]
         for k in deciding:
-            n = next((n for n in range(1, k.applicable - k.sufficient + 1)
-                      if bands.rank(k.sufficient + n, k.applicable) >= target), None)
+            n = bands.cases_to_reach(k.sufficient, k.applicable, target)
             if n is None:
                 moves = None
                 break
@@ -240,7 +239,7 @@ def _case_difference(rb: Rulebook, compiled, s: StandardResult, target_rating: s
         direction = "down"
         best = None
         for k in rated:
-            n = next((n for n in range(0, k.sufficient + 1) if bands.rank(k.sufficient - n, k.applicable) <= target), None)
+            n = bands.cases_to_fall_to(k.sufficient, k.applicable, target)
             if n is not None and (best is None or n < best[1]):
                 best = (k, n, k.sufficient - n)
         deciding = [best[0]] if best else []
@@ -259,7 +258,7 @@ def _case_difference(rb: Rulebook, compiled, s: StandardResult, target_rating: s
     steps = []
     new_ranks = {k.id: bands.rank(k.sufficient, k.applicable) for k in rated}
     for k, n, s_new in moves:
-        outcome = bands.outcome[(s_new, k.applicable)]
+        outcome = bands.outcome(s_new, k.applicable)
         new_ranks[k.id] = rb.rank(outcome.row.then)
         steps.append({"key_question": k.id, "cases": n, "from": _kq_state(k),
                       "to": {**_kq_state(k, outcome.row.then, s_new), "rule": outcome.rule}})
