@@ -2,33 +2,35 @@
 
 durable_rules 2.0.28 has traps (see DEVELOPERS.md); this module contains them all:
 
-* One Host per process, with its background dispatcher threads switched off (`_run` does
-  nothing): every call is driven synchronously on the caller's thread, under one lock, because
-  concurrent calls on one Host crash the process.
-* Rulesets are named by the hash of their content and registered once: the same table
-  compiled twice reuses its ruleset, and a copy of the definition is registered because
-  registering mutates it.
+* No `durable.engine.Host` (its dispatcher threads, its Python action callbacks): rulesets are
+  created in durable_rules' C engine (`durable_rules_engine`) and driven synchronously on the
+  caller's thread, under one lock, because concurrent calls crash the process. After facts are
+  asserted, the rule firings are taken from the engine's action queue one by one
+  (`start_action_for_state` / `complete_and_start_action`) and recorded here: no Python code runs
+  inside durable_rules, so an exception can never be swallowed by it (the Host's action dispatch
+  only notes such an exception in the session's state), and no closure or state JSON is built
+  per firing.
+* Rulesets are named by the hash of their content and created once: the same table compiled
+  twice reuses its ruleset.
 * Each fact gets a unique `fid`; facts are asserted in small single-session batches, each
   session is deleted afterwards, and identical facts are never sent twice (results are
   memoised per fact content).
 * Every ruleset has a sentinel rule matching every fact; a fact that did not get exactly one
-  sentinel hit raises EngineError, so a lost or duplicated action can never go unnoticed.
-* Actions only record (fact id, rule name). Hit policies and aggregation happen in Python.
+  sentinel firing raises EngineError, so a lost or duplicated decision can never go unnoticed.
+* Firings only record (fact id, rule name). Hit policies and aggregation happen in Python.
 * durable_rules 2.0.28 aborts the whole process (`free(): invalid pointer`) when one fact
   matches more than 64 rules, or when more than about 65 distinct rules fire in one session.
   A ruleset therefore holds at most RULES_PER_RULESET rules besides its sentinel: a longer
   table is registered as several rulesets (a group), matched one after the other.
-* durable_rules swallows an exception raised in an action (it only notes it in the session's
-  state), which would lose a match without a word: every action is guarded, and a failure
-  raises EngineError. So does any error durable_rules itself raises while asserting facts
-  (for example its C engine running out of sessions).
+* Any error durable_rules raises while asserting facts or handing out firings (for example its
+  C engine running out of sessions), and any failure recording a firing, raises EngineError.
 """
 from __future__ import annotations
 
-import copy
 import hashlib
 import itertools
 import json
+import re
 import threading
 from typing import Any, Sequence
 
@@ -43,53 +45,38 @@ SESSION_SIZE = 256
 RULES_PER_RULESET = 63
 
 _lock = threading.RLock()
-_host = None
-_registered: dict[str, int] = {}  # ruleset name -> number of rules
+_engine = None
+_handles: dict[str, int] = {}  # ruleset name -> durable_rules' handle
+_order: dict[str, dict[str, int]] = {}  # ruleset name -> rule name -> position in the table
 _groups: dict[str, tuple[str, ...]] = {}  # a long table's name -> the rulesets it is split into
 _memo: dict[str, dict[tuple, tuple[str, ...]]] = {}
-_sink: list[tuple[int, str]] = []
-_failures: list[tuple[Any, str, str]] = []  # (fact id, rule name, error) of actions that raised
 _session_ids = itertools.count(1)
 _stats = {"facts_asserted": 0, "sessions": 0}
+#: durable_rules' result codes for assert_facts (its Ruleset._handle_result): 2 = already observed.
+_OBSERVED = 2
 
 
-def _get_host():
-    global _host
-    if _host is None:
-        import durable.engine
+def _get_engine():
+    """durable_rules' C engine, imported on first use."""
+    global _engine
+    if _engine is None:
+        import durable_rules_engine
 
-        class SynchronousHost(durable.engine.Host):
-            """A Host whose timer/dispatch threads are never started."""
-
-            def _run(self) -> None:  # noqa: D401 - overriding durable's thread start-up
-                return None
-
-        _host = SynchronousHost()
-    return _host
+        _engine = durable_rules_engine
+    return _engine
 
 
-def _record(rule_name: str):
-    def action(c) -> None:
-        _sink.append((c.m["fid"], rule_name))
-
-    return action
+#: A firing as durable_rules hands it out: {"<rule>":{"m":{...fact..., "fid": <id>, ...}}}.
+_FIRING = re.compile(r'\A\{"([^"\\]+)":\{"m":\{.*"fid":\s*(\d+)[,}]', re.S)
 
 
-def _guarded(rule_name: str):
-    """The recording action, with any exception it raises noted (durable_rules would swallow it)."""
-    record = _record(rule_name)
-
-    def action(c) -> None:
-        try:
-            record(c)
-        except BaseException as exc:  # noqa: BLE001 - reported as an EngineError after the session
-            try:
-                fid = c.m["fid"]
-            except Exception:  # noqa: BLE001
-                fid = None
-            _failures.append((fid, rule_name, f"{type(exc).__name__}: {exc}"))
-
-    return action
+def _record(message: str) -> tuple[int, str]:
+    """(fact id, rule name) of one firing (read with a pattern; JSON when the pattern does not fit)."""
+    found = _FIRING.match(message)
+    if found is not None:
+        return int(found.group(2)), found.group(1)
+    (rule_name, match), = json.loads(message).items()
+    return match["m"]["fid"], rule_name
 
 
 def register(conditions: Sequence[tuple[str, dict | None]]) -> str:
@@ -115,15 +102,15 @@ def register(conditions: Sequence[tuple[str, dict | None]]) -> str:
         parts = [{"t": FACT_TYPE}] + ([condition] if condition else [])
         body[rule_name] = {"all": [{"m": parts[0] if len(parts) == 1 else {"$and": parts}}]}
     body[SENTINEL] = {"all": [{"m": {"t": FACT_TYPE}}]}
-    digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:32]
-    name = f"re_{digest}"
+    text = json.dumps(body, sort_keys=True)
+    name = f"re_{hashlib.sha256(text.encode()).hexdigest()[:32]}"
     with _lock:
-        if name not in _registered:
-            definition = copy.deepcopy(body)  # durable_rules mutates what it registers
-            for rule_name, rule in definition.items():
-                rule["run"] = _guarded(rule_name)
-            _get_host().register_rulesets({name: definition})
-            _registered[name] = len(body)
+        if name not in _handles:
+            try:
+                _handles[name] = _get_engine().create_ruleset(name, text)
+            except Exception as exc:  # noqa: BLE001 - a ruleset durable_rules refuses is an engine failure
+                raise EngineError(f"durable_rules refused ruleset {name}: {type(exc).__name__}: {exc}") from None
+            _order[name] = {rule_name: i for i, rule_name in enumerate(body)}
             _memo[name] = {}
     return name
 
@@ -139,55 +126,53 @@ def match(ruleset: str, facts: Sequence[dict[str, int]]) -> list[tuple[str, ...]
         return [tuple(name for names in matched for name in names) for matched in zip(*per_part)]
     with _lock:
         memo = _memo[ruleset]
-        keys = [tuple(sorted(f.items())) for f in facts]
+        keys = [tuple(f.items()) for f in facts]  # producers build facts with a fixed key order
         todo = list(dict.fromkeys(k for k in keys if k not in memo))
         if todo:
-            order = _rule_order(ruleset)
+            order = _order[ruleset]
             for start in range(0, len(todo), SESSION_SIZE):
                 chunk = todo[start : start + SESSION_SIZE]
                 for key, names in zip(chunk, _assert_session(ruleset, [dict(k) for k in chunk])):
-                    memo[key] = tuple(sorted(names, key=order.__getitem__))
+                    memo[key] = tuple(sorted(names, key=order.__getitem__)) if len(names) > 1 else tuple(names)
         return [memo[k] for k in keys]
 
 
-def _rule_order(ruleset: str) -> dict[str, int]:
-    definition = _get_host().get_ruleset(ruleset)._definition
-    return {name: i for i, name in enumerate(definition)}
-
-
 def _assert_session(ruleset: str, facts: list[dict]) -> list[list[str]]:
-    """Assert facts in one fresh session; every fact must be seen exactly once."""
-    from durable.engine import MessageObservedException
-
-    host = _get_host()
+    """Assert facts in one fresh session and collect its firings; every fact must be seen exactly once."""
+    engine = _get_engine()
+    handle = _handles[ruleset]
     sid = f"s{next(_session_ids)}"
     batch = [{**fact, "t": FACT_TYPE, "fid": i, "sid": sid} for i, fact in enumerate(facts)]
-    _sink.clear()
-    _failures.clear()
+    hits: list[tuple[int, str]] = []
+    failure = None
     collided = False
     try:
         try:
-            host.assert_facts(ruleset, batch)
-        except MessageObservedException:
-            collided = True  # two distinct facts hashed alike (32-bit identity)
+            code, state = engine.assert_facts(handle, json.dumps(batch))
+            if code == _OBSERVED:
+                collided = True  # two distinct facts hashed alike (32-bit identity)
+            else:
+                result = engine.start_action_for_state(handle, state)
+                message = result[1] if result else None
+                while message:
+                    try:
+                        hits.append(_record(message))
+                    except Exception as exc:  # noqa: BLE001 - reported after the session is cleaned up
+                        failure = failure or (message, f"{type(exc).__name__}: {exc}")
+                    message = engine.complete_and_start_action(handle, state)
         except Exception as exc:  # noqa: BLE001 - a durable_rules failure is never a rating
             raise EngineError(f"durable_rules failed asserting facts (ruleset {ruleset}): "
                               f"{type(exc).__name__}: {exc}") from None
-        hits = list(_sink)
-        failures = list(_failures)
     finally:
-        _sink.clear()
-        _failures.clear()
         try:
-            host.delete_state(ruleset, sid)
+            engine.delete_state(handle, sid)
         except Exception as exc:  # noqa: BLE001
             raise EngineError(f"durable_rules could not delete session {sid} of ruleset {ruleset}: {exc}") from None
         _stats["sessions"] += 1
         _stats["facts_asserted"] += len(facts)
-    if failures:
-        fid, rule_name, error = failures[0]
-        fact = facts[fid] if isinstance(fid, int) and 0 <= fid < len(facts) else fid
-        raise EngineError(f"a rule action failed (ruleset {ruleset}, rule {rule_name}, fact {fact}): {error}")
+    if failure is not None:
+        message, error = failure
+        raise EngineError(f"a rule action failed (ruleset {ruleset}, firing {message[:300]}): {error}")
     if collided:
         if len(facts) == 1:
             raise EngineError(f"durable_rules rejected a fact as already observed: {facts[0]}")
@@ -208,4 +193,4 @@ def _assert_session(ruleset: str, facts: list[dict]) -> list[list[str]]:
 def stats() -> dict[str, int]:
     """Counters for benchmarks and tests: facts asserted, sessions used, rulesets registered."""
     with _lock:
-        return {**_stats, "rulesets": len(_registered)}
+        return {**_stats, "rulesets": len(_handles)}
