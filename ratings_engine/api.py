@@ -26,9 +26,6 @@ from typing import Sequence
 
 import pandas as pd
 
-from .io import drafts as _drafts
-from .io import overrides as _overrides
-from .io import workbooks as _workbooks
 from .io.evidence import find_judgements, load_cases, load_evidence, load_judgements
 from .io.rulebooks import RulebookLike, load_rulebook
 from .model.errors import InputError
@@ -36,8 +33,7 @@ from .model.evidence import BlankPolicy, Judgements, ReadOptions
 from .model.notices import Notice
 from .model.overrides import OverrideSet
 from .model.results import RatingReport
-from .model.rulebook import DEFAULT_RULEBOOK
-from .rating.overrides import apply_overrides
+from .model.views import DEFAULT_RULEBOOK
 from .rating.rate import rate_tallies
 from .rating.report import rate_evidence
 from .rating.tally import tally
@@ -78,6 +74,8 @@ def load_overrides(overrides: Overrides, rules: RulebookLike = DEFAULT_RULEBOOK,
     items = [overrides] if isinstance(overrides, (str, Path)) else list(overrides)
     texts = [o for o in items if isinstance(o, str) and "=" in o]
     files = [o for o in items if not (isinstance(o, str) and "=" in o)]
+    from .io import overrides as _overrides  # imported when overrides are given
+
     sets = [_overrides.parse_override_options(texts, rulebook)] if texts else []
     sets += [_overrides.read_overrides(f, rulebook, sheet) for f in files]
     return _overrides.combine(*sets)
@@ -105,6 +103,8 @@ def workbook_rulebook(cases, rules: RulebookLike | None) -> tuple[RulebookLike |
     rulebook is not the version the workbook was made for)."""
     if rules is not None:
         return rules, None, None
+    from .io import workbooks as _workbooks  # xlsx only
+
     info = _workbooks.workbook_info(cases) if isinstance(cases, (str, Path)) else None
     if info is None or not info.rulebook:
         return None, None, None
@@ -166,7 +166,15 @@ def rate(cases: pd.DataFrame | PathLike, rules: RulebookLike | None = None, *,
     report = replace(report, notes=report.notes + notes,
                      warnings=((rules_warning,) if rules_warning else ()) + report.warnings
                      + tuple(_frameworks.date_warnings(rulebook, dates)))
-    return apply_overrides(report, given_overrides, rulebook, allow_partial=allow_partial)
+    return _apply_overrides(report, given_overrides, rulebook, allow_partial)
+
+
+def _apply_overrides(report: RatingReport, overrides: OverrideSet, rulebook, allow_partial: bool) -> RatingReport:
+    if not overrides:
+        return report
+    from .rating.overrides import apply_overrides  # imported when overrides are given
+
+    return apply_overrides(report, overrides, rulebook, allow_partial=allow_partial)
 
 
 def _columns(cases, sheet, encoding, delimiter) -> list[str]:
@@ -236,6 +244,7 @@ def validate(cases: pd.DataFrame | PathLike, draft: PathLike, rules: RulebookLik
     judgements, the draft's own ratings of judgement standards are used (and the report says so).
     Other options are those of `rate`.
     """
+    from .io import drafts as _drafts
     from .toolkit.validate import validate as compare
 
     rules, rules_note, rules_warning = workbook_rulebook(cases, rules)
@@ -254,7 +263,7 @@ def validate(cases: pd.DataFrame | PathLike, draft: PathLike, rules: RulebookLik
     report = rate(cases, loaded, judgements=judgements, **options)
     report = replace(report, warnings=((rules_warning,) if rules_warning else ()) + report.warnings + tuple(warnings),
                      notes=report.notes + tuple(n for n in (rules_note, found) if n))
-    report = apply_overrides(report, given_overrides, rulebook, allow_partial=options.get("allow_partial", False))
+    report = _apply_overrides(report, given_overrides, rulebook, options.get("allow_partial", False))
     return compare(report, the_draft, rulebook)
 
 

@@ -1,11 +1,20 @@
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from hypothesis import settings
 
-from ratings_engine import load_rulebook
+# The rulebook cache of every test (and of the commands they run) lives in a temporary folder,
+# never in the user's cache directory.
+_CACHE = tempfile.mkdtemp(prefix="ratings-engine-test-cache-")
+os.environ["RATINGS_ENGINE_CACHE_DIR"] = _CACHE
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
+
+from ratings_engine import load_rulebook  # noqa: E402 - after the cache folder is set
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "cases"

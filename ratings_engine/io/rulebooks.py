@@ -1,7 +1,8 @@
 """Rulebook files: finding, reading and parsing them, resolving `extends`, and what-if changes.
 
 A rulebook is named by a file path or by the id of a shipped rulebook (`rules/<id>.yaml`, or
-inside the installed package). The file is parsed once per content (a bounded cache; callers
+inside the installed package). A file validated before comes from the rulebook cache
+(`io.rulebook_cache`); otherwise it is parsed once per content (a bounded cache; callers
 get their own copy, since merging mutates), `extends` is resolved (`io.extends`), and the
 mapping is validated by the model (`model.rulebook.validate_rulebook`).
 
@@ -20,6 +21,7 @@ from ..model.errors import Location, Problem, RulebookError
 from ..model.located import key_path, line_of
 from ..model.suggest import did_you_mean
 from ..model.rulebook import DEFAULT_RULEBOOK, MAX_ROWS_PER_TABLE, LoadedRulebook, Rulebook, as_rulebook, validate_rulebook
+from . import rulebook_cache
 from .extends import find_parent, resolve_extends
 from .yaml_files import parse_yaml_mapping
 
@@ -107,9 +109,15 @@ def load_rulebook_file(path: Path) -> LoadedRulebook:
         raw = path.read_bytes()
     except OSError as exc:
         raise RulebookError(f"{path}: cannot read rulebook: {exc.strerror}") from None
-    data = parse_rulebook_yaml(raw, str(path))
-    rulebook = rulebook_from_mapping(data, str(path))
-    return LoadedRulebook(rulebook, path, hashlib.sha256(raw).hexdigest())
+    file_sha256 = hashlib.sha256(raw).hexdigest()
+    rulebook = rulebook_cache.load_cached(path, file_sha256)
+    if rulebook is None:
+        data = parse_rulebook_yaml(raw, str(path))
+        extends = isinstance(data, dict) and "extends" in data
+        rulebook = rulebook_from_mapping(data, str(path))
+        if not extends:  # what a rulebook extends lives in other files: not cached
+            rulebook_cache.store(path, file_sha256, rulebook)
+    return LoadedRulebook(rulebook, path, file_sha256)
 
 
 def rulebook_from_mapping(data: Any, source: str = "<rulebook>") -> Rulebook:

@@ -6,6 +6,7 @@ stable JSON shape documented in the README; the `*_frame()` methods give pandas 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -62,8 +63,14 @@ class Decision:
                 "up": self.margin_up.to_dict(self.margin_unit) if self.margin_up else None,
                 "down": self.margin_down.to_dict(self.margin_unit) if self.margin_down else None,
             },
-            "provenance": self.provenance.model_dump() if self.provenance else None,
+            "provenance": dict(_provenance_dict(self.provenance)) if self.provenance else None,
         }
+
+
+@lru_cache(maxsize=4096)
+def _provenance_dict(provenance: Provenance) -> dict:
+    """A provenance as a dict, made once per (frozen) provenance: every decision carries one."""
+    return dict(provenance)  # its fields (grade, source), without building a serialisation schema
 
 
 @dataclass(frozen=True)
@@ -274,6 +281,10 @@ class RatingReport:
 
     def to_dict(self) -> dict:
         """The JSON document documented in the README (stable keys, plain values)."""
+        return {**self.head_dict(), "units": [u.to_dict() for u in self.units]}
+
+    def head_dict(self) -> dict:
+        """Everything of `to_dict()` before the units, in the same order (for streamed writers)."""
         out = {
             "format": "ratings-engine/1",
             "rulebook": self.rulebook.to_dict(),
@@ -282,7 +293,6 @@ class RatingReport:
         }
         if self.notes:
             out["notes"] = list(self.notes)
-        out["units"] = [u.to_dict() for u in self.units]
         return out
 
     def __repr__(self) -> str:

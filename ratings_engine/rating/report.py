@@ -84,7 +84,8 @@ def judgement_audit(judgements: Judgements, units: list[str], warnings: list[str
     if unnamed and len(units) > 1:
         raise InputError(f"{judgements.source}: the case file has {len(units)} units, so the judgements file needs a "
                          "'unit' column saying which unit each rating is for")
-    unused = [j for j in named if j.unit not in units]
+    rated = set(units)  # a set: a national corpus has thousands of units and judgement rows
+    unused = [j for j in named if j.unit not in rated]
     if unused and len(unused) == len(named) and not unnamed:
         raise InputError(f"{judgements.source}: no judgement is for a unit being rated "
                          f"(judgements name {sorted({j.unit for j in named})}; rating {units})")

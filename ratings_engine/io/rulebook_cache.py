@@ -1,0 +1,93 @@
+"""A cache of validated rulebook files, so `rate` need not parse and validate the same file each run.
+
+Reading a rulebook means parsing YAML (ruamel.yaml) and validating it (pydantic schemas built
+on first use): most of a small rating's start-up beyond pandas and durable_rules. A validated
+rulebook's canonical JSON (the text its content hash is taken of) is kept in the user cache
+directory and rebuilt from there without validation (`model.trusted`). The cache is safe to
+delete and never trusted blindly:
+
+* an entry is keyed by the file's path and the sha256 of its bytes, the package version and the
+  Python version, and says so inside; an entry for anything else is ignored;
+* the rulebook text is checked against its content hash before use; a corrupt, truncated or
+  foreign entry is ignored (and rewritten), never an error;
+* it holds JSON only: nothing is unpickled or executed;
+* entries are written atomically (`io.files.write_text`); a cache folder that cannot be
+  written is simply not used;
+* a rulebook that `extends` another is not cached (its content depends on other files).
+
+`RATINGS_ENGINE_CACHE_DIR` names the folder (tests use a temporary one; `off` disables the
+cache); otherwise `$XDG_CACHE_HOME/ratings-engine` or `~/.cache/ratings-engine`.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+
+from .._version import __version__
+from ..model.rulebook import Rulebook
+from .files import write_text
+
+CACHE_ENV = "RATINGS_ENGINE_CACHE_DIR"
+FORMAT = "ratings-engine/rulebook-cache-1"
+#: Larger entries are not read (a rulebook's YAML is at most 2 MB; its JSON is of that order).
+MAX_ENTRY_BYTES = 8_000_000
+
+
+def cache_dir() -> Path | None:
+    """The folder of cached rulebooks, or None when caching is off."""
+    configured = os.environ.get(CACHE_ENV)
+    if configured is not None:
+        return None if configured.strip().lower() in ("", "off", "0", "no") else Path(configured) / "rulebooks"
+    base = os.environ.get("XDG_CACHE_HOME") or (os.environ.get("LOCALAPPDATA") if os.name == "nt" else None)
+    root = Path(base) if base else Path.home() / ".cache"
+    return root / "ratings-engine" / "rulebooks"
+
+
+def _identity(path: Path, file_sha256: str) -> dict:
+    return {"format": FORMAT, "package": __version__, "python": sys.version.split()[0],
+            "implementation": sys.implementation.name, "file": str(path.resolve()), "file_sha256": file_sha256}
+
+
+def _entry_path(folder: Path, identity: dict) -> Path:
+    key = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
+    return folder / f"{key}.json"
+
+
+def load_cached(path: Path, file_sha256: str) -> Rulebook | None:
+    """The validated rulebook of this file's bytes, from the cache; None when absent or not to be trusted."""
+    folder = cache_dir()
+    if folder is None:
+        return None
+    identity = _identity(path, file_sha256)
+    try:
+        entry_path = _entry_path(folder, identity)
+        if entry_path.stat().st_size > MAX_ENTRY_BYTES:
+            return None
+        entry = json.loads(entry_path.read_text(encoding="utf-8"))
+        if not isinstance(entry, dict) or entry.get("identity") != identity:
+            return None
+        text, sha256 = entry["rulebook"], entry["sha256"]
+        if not isinstance(text, str) or hashlib.sha256(text.encode()).hexdigest() != sha256:
+            return None
+        from ..model.trusted import rulebook_from_canonical
+
+        return rulebook_from_canonical(json.loads(text), text, sha256)
+    except Exception:  # noqa: BLE001 - an unreadable or unexpected entry is a cache miss, never an error
+        return None
+
+
+def store(path: Path, file_sha256: str, rulebook: Rulebook) -> None:
+    """Keep a freshly validated rulebook for next time (silently skipped when the folder is not writable)."""
+    folder = cache_dir()
+    if folder is None:
+        return
+    identity = _identity(path, file_sha256)
+    entry = {"identity": identity, "sha256": rulebook.sha256, "rulebook": rulebook.canonical_json}
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_text(_entry_path(folder, identity), json.dumps(entry, sort_keys=True))
+    except Exception:  # noqa: BLE001 - a read-only or full disk only means no cache
+        pass

@@ -1,0 +1,144 @@
+"""The rulebook cache: a validated rulebook file is read back without parsing or validating, equal
+to the validated one; anything corrupt, foreign or stale in the cache is ignored, never trusted."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from ratings_engine.io import rulebook_cache, rulebooks
+from ratings_engine.io.rulebooks import load_rulebook_file, rules_dir
+from ratings_engine.model.errors import RulebookError
+
+SHIPPED = sorted(p for p in rules_dir().glob("*.yaml"))
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    """A fresh, empty cache folder for one test; returns the folder of its entries."""
+    monkeypatch.setenv(rulebook_cache.CACHE_ENV, str(tmp_path / "cache"))
+    return tmp_path / "cache" / "rulebooks"
+
+
+@pytest.fixture
+def no_parsing(monkeypatch):
+    """Parsing a rulebook file fails: what loads now comes from the cache."""
+    def refuse(raw, source):
+        raise AssertionError(f"{source} was parsed")
+    monkeypatch.setattr(rulebooks, "parse_rulebook_yaml", refuse)
+
+
+def entries(folder):
+    return sorted(folder.glob("*.json"))
+
+
+def validated(path):
+    """The rulebook of a file, parsed and validated (the cache switched off)."""
+    import os
+    old = os.environ.get(rulebook_cache.CACHE_ENV)
+    os.environ[rulebook_cache.CACHE_ENV] = "off"
+    try:
+        return load_rulebook_file(path).rulebook
+    finally:
+        os.environ[rulebook_cache.CACHE_ENV] = old
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_a_cached_rulebook_equals_the_validated_one(cache, path, monkeypatch):
+    fresh = validated(path)
+    first = load_rulebook_file(path).rulebook
+    extends = "\nextends:" in "\n" + path.read_text(encoding="utf-8")
+    assert len(entries(cache)) == (0 if extends else 1)
+    if extends:
+        return
+    monkeypatch.setattr(rulebooks, "parse_rulebook_yaml", lambda raw, source: pytest.fail("parsed again"))
+    again = load_rulebook_file(path)
+    assert again.rulebook == first == fresh
+    assert again.rulebook.sha256 == first.sha256
+    assert again.rulebook.model_dump(mode="json") == first.model_dump(mode="json")
+    assert again.file_sha256 == rulebook_cache.hashlib.sha256(path.read_bytes()).hexdigest()
+    entry = json.loads(entries(cache)[0].read_text(encoding="utf-8"))  # plain JSON: nothing to unpickle
+    assert entry["sha256"] == first.sha256 and json.loads(entry["rulebook"]) == json.loads(first.canonical_json)
+
+
+def copy_of_shipped(tmp_path, text_change=None):
+    text = (rules_dir() / "probation-pdu-2021.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "mine.yaml"
+    path.write_text(text if text_change is None else text_change(text), encoding="utf-8")
+    return path
+
+
+def test_a_corrupt_entry_is_ignored_and_rewritten(cache, tmp_path):
+    path = copy_of_shipped(tmp_path)
+    good = load_rulebook_file(path).rulebook
+    (entry,) = entries(cache)
+    for garbage in (b"", b"\x00\xff not json", b'{"identity": 1}', b"[]", entry.read_bytes()[:100]):
+        entry.write_bytes(garbage)
+        assert load_rulebook_file(path).rulebook == good
+        assert json.loads(entry.read_text(encoding="utf-8"))["sha256"] == good.sha256  # rewritten
+
+
+def test_an_entry_whose_rulebook_does_not_match_its_hash_is_ignored(cache, tmp_path, no_parsing, monkeypatch):
+    monkeypatch.undo()  # parse for the first load
+    monkeypatch.setenv(rulebook_cache.CACHE_ENV, str(cache.parent))
+    path = copy_of_shipped(tmp_path)
+    good = load_rulebook_file(path).rulebook
+    (entry,) = entries(cache)
+    data = json.loads(entry.read_text(encoding="utf-8"))
+    data["rulebook"] = data["rulebook"].replace('"min":"80"', '"min":"70"')
+    assert data["rulebook"] != json.loads(entry.read_text(encoding="utf-8"))["rulebook"]
+    entry.write_text(json.dumps(data), encoding="utf-8")
+    again = load_rulebook_file(path).rulebook
+    assert again == good and again.key_question_bands.rows[0].min == 80
+
+
+def test_an_entry_of_another_version_or_file_is_not_used(cache, tmp_path, monkeypatch):
+    path = copy_of_shipped(tmp_path)
+    load_rulebook_file(path)
+    monkeypatch.setattr(rulebook_cache, "__version__", "99.0")
+    (entry,) = entries(cache)
+    data = json.loads(entry.read_text(encoding="utf-8"))
+    calls = []
+    real = rulebooks.parse_rulebook_yaml
+    monkeypatch.setattr(rulebooks, "parse_rulebook_yaml", lambda raw, source: calls.append(source) or real(raw, source))
+    # The old version's entry, copied under the new version's name, says whose it is: ignored.
+    identity = rulebook_cache._identity(path, data["identity"]["file_sha256"])
+    rulebook_cache._entry_path(cache, identity).write_text(json.dumps(data), encoding="utf-8")
+    load_rulebook_file(path)
+    assert calls == [str(path)]
+    assert len(entries(cache)) == 2  # one entry per version
+
+
+def test_an_edited_file_is_validated_again(cache, tmp_path):
+    path = copy_of_shipped(tmp_path)
+    assert load_rulebook_file(path).rulebook.key_question_bands.rows[0].min == 80
+    path.write_text(path.read_text(encoding="utf-8").replace("min: 80", "min: 81", 1), encoding="utf-8")
+    assert load_rulebook_file(path).rulebook.key_question_bands.rows[0].min == 81
+    path.write_text(path.read_text(encoding="utf-8").replace("min: 81", "mni: 81", 1), encoding="utf-8")
+    with pytest.raises(RulebookError, match="mni"):
+        load_rulebook_file(path)
+
+
+def test_the_cache_can_be_switched_off_or_unwritable(tmp_path, monkeypatch):
+    monkeypatch.setenv(rulebook_cache.CACHE_ENV, "off")
+    path = copy_of_shipped(tmp_path)
+    assert rulebook_cache.cache_dir() is None
+    load_rulebook_file(path)
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache folder would be", encoding="utf-8")
+    monkeypatch.setenv(rulebook_cache.CACHE_ENV, str(blocked))
+    assert load_rulebook_file(path).rulebook.id == "probation-pdu-2021"
+
+
+def test_rate_gives_the_same_bytes_with_and_without_the_cache(tmp_path):
+    cases = rules_dir().parent / "cases"
+    command = [sys.executable, "-m", "ratings_engine", "pdu", str(cases / "redcar-cleveland-middlesbrough.csv"),
+               "-j", str(cases / "redcar-cleveland-middlesbrough-judgements.csv"), "--format", "json"]
+    outputs = []
+    for setting in ("off", str(tmp_path / "c"), str(tmp_path / "c")):  # no cache, cold cache, warm cache
+        env = {**__import__("os").environ, rulebook_cache.CACHE_ENV: setting}
+        outputs.append(subprocess.run(command, capture_output=True, env=env, check=True).stdout)
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert len(list((tmp_path / "c" / "rulebooks").glob("*.json"))) == 1
