@@ -1,20 +1,30 @@
-"""Benchmarks for issue 5, run by hand (not in CI):
+"""Benchmarks of issue 11, run by hand (not in CI): whole commands as users run them, against a yardstick.
 
-    python bench/run.py                 # everything, default sizes
-    python bench/run.py --only b,d      # some parts
-    python bench/run.py --quick         # small sizes, to check the script itself
+    python bench/run.py            # every target, default sizes (about 5 minutes on 2 CPUs)
+    python bench/run.py --quick    # small sizes and few runs: a smoke run of the script itself
+    python bench/run.py --only a,c # some targets
 
-(a) a synthetic national corpus (600 units x 100 cases x 15 key questions) rated end to end,
-    against a baseline that only reads the same CSV with pandas and tallies it;
-(b) 1,000 bootstrap resamples for 200 units: bulk vs one by one through `rate_tallies` (one call
-    per resample, all units in it; timed on a few resamples and extrapolated), with a check that
-    the results are identical, and bulk key-question decisions per second;
-(c) peak memory (max RSS) of the processes of (a);
-(d) whole-process wall time of `rate pdu` on the shipped example vs
-    `python -c "import pandas, durable.lang"` (medians of several runs).
+Every timed figure is a whole process (`rate ...` through its console script, or the yardstick),
+measured with `os.wait4`: CPU time (user + system) and peak memory (max RSS) of that process.
+Processes of one comparison run interleaved, so load on the shared machine hits them alike;
+ratios are of medians. The yardstick (`bench/yardstick.py`, pandas and numpy only) reads the same
+CSV, validates the same spellings, tallies, bands 80/65/50, takes the lowest key question, adds
+judgements and bands the mean score, with no explanations or margins; the script checks that it
+agrees with `rate pdu --format json` on every value before using it.
 
-Synthetic data goes to a temporary folder (or --data DIR), never into the repository.
-Timings of (a) are taken in fresh child processes, after their imports.
+Targets (issue 11):
+ a. 10 units x 20,000 cases, `rate pdu --format json`: <= 3x the yardstick (CPU); a 15-row tally
+    with 1,000,000 applicable cases per key question, rated with margins: < 3 s and < 200 MB.
+ b. 600 x 100 x 15 `rate pdu --format json`: <= 2x the yardstick by CPU and by peak memory;
+    5,000 units: <= 3x (CPU) and < 500 MB.
+ c. `rate pdu` on the shipped example: <= 1.3x the import floor (`python -c "import pandas, durable.lang"`).
+ d. one distinct decision through the adapter (`rule_engine.match`, one fact per call): at least the
+    rate of raw durable_rules posting facts one by one.
+ e. `rate sweep`, 16 values over 600 units: <= 1.5x a numpy sweep (`yardstick.py --sweep`).
+
+Also printed: how many distinct decisions went through durable_rules in each rating command,
+apart from the array lookups of the bulk path (bootstrap). Synthetic data goes to a temporary
+folder, never into the repository.
 """
 from __future__ import annotations
 
@@ -33,223 +43,280 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 EXAMPLE = ROOT / "cases" / "redcar-cleveland-middlesbrough.csv"
 EXAMPLE_J = ROOT / "cases" / "redcar-cleveland-middlesbrough-judgements.csv"
-
-TARGETS = {"a": 3.0, "b_ratio": 100.0, "b_rate": 1_000_000, "c_mb": 1024, "d": 1.5}
-
-
-# ---------------------------------------------------------------------------------------------
-# Child process for (a) and (c): time one way of rating the corpus, after the imports
-
-
-def child(mode: str, cases: str, judgements: str) -> None:
-    import resource
-
-    import numpy as np
-    import pandas as pd
-
-    if mode == "baseline":
-        start, cpu = time.perf_counter(), time.process_time()
-        frame = pd.read_csv(cases, dtype=str, keep_default_na=False)
-        answers = frame.drop(columns=["case_id", "unit"])  # the generator's exact spellings: no cleaning
-        grouped = pd.concat({"sufficient": answers == "Yes", "insufficient": answers == "No",
-                             "not_applicable": answers == "N/A"}, axis=1).groupby(frame["unit"], sort=False).sum()
-        units = len(grouped)
-        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    else:
-        from ratings_engine import api
-        from ratings_engine.rating.bulk import rate_bulk
-        from ratings_engine.rating.tally import tally
-
-        start, cpu = time.perf_counter(), time.process_time()
-        loaded = api.load_rulebook("probation-pdu-2021")
-        if mode == "full":  # explained results for every unit: what `rate pdu` computes
-            report = api.rate(cases, loaded, judgements=judgements)
-            units = len(report.units)
-        else:  # bulk: read, validate, tally, then decide through the compiled rulebook on arrays
-            rb = loaded.rulebook
-            evidence = api.load_cases(cases, rb)
-            given = api.load_judgements(judgements, rb)
-            result = rate_bulk(tally(evidence), rb, given, units=evidence.units)
-            result.overall_frame()
-            units = len(result.units)
-        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    print(json.dumps({"mode": mode, "seconds": seconds, "cpu": cpu, "peak_mb": peak, "units": units}))
-    del np
+YARDSTICK = [sys.executable, str(ROOT / "bench" / "yardstick.py")]
+SWEEP_VARY = ["--vary", "key_question_bands.rows[kq-good].min",
+              "--vary", "key_question_bands.rows[kq-requires-improvement].below"]
+#: Runs a rating command and prints, on stderr, how many distinct facts durable_rules decided.
+COUNTING = ("import atexit, json, sys; from ratings_engine.engine import rule_engine; "
+            "atexit.register(lambda: sys.stderr.write('DECISIONS ' + json.dumps(rule_engine.stats()) + '\\n')); "
+            "from ratings_engine.cli import main; sys.argv[0] = 'rate'; main()")
 
 
-def run_child(mode: str, cases: Path, judgements: Path) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", mode, str(cases), str(judgements)],
-                         capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def rate_command() -> list[str]:
+    rate = shutil.which("rate", path=str(Path(sys.executable).parent)) or shutil.which("rate")
+    return [rate] if rate else [sys.executable, "-m", "ratings_engine"]
 
 
-def part_a(data: Path, units: int, cases: int, runs: int) -> dict:
-    from make_corpus import make_corpus
+def measure(command: list[str]) -> dict:
+    """Run a command to its end: CPU seconds, wall seconds and peak memory (MB) of the process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    err = proc.stderr.read().decode(errors="replace")
+    proc.stderr.close()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0, 4):
+        raise SystemExit(f"failed ({proc.returncode}): {' '.join(command)}\n{err[-2000:]}")
+    return {"cpu": usage.ru_utime + usage.ru_stime, "wall": wall, "mb": usage.ru_maxrss / 1024}
 
-    path, jpath = make_corpus(data / f"national-{units}x{cases}", units, cases, seed=1)
-    size = path.stat().st_size / 1e6
-    print(f"(a) corpus: {units} units x {cases} cases x 15 key questions ({size:.1f} MB CSV), {runs} runs each")
-    results: dict[str, list[dict]] = {"baseline": [], "bulk": [], "full": []}
-    for _ in range(runs):  # interleaved, so load on the machine hits every mode alike
-        for mode in results:
-            results[mode].append(run_child(mode, path, jpath))
-    med = {m: statistics.median(r["seconds"] for r in rs) for m, rs in results.items()}
-    cpu = {m: statistics.median(r["cpu"] for r in rs) for m, rs in results.items()}
-    peak = {m: max(r["peak_mb"] for r in rs) for m, rs in results.items()}
-    for mode in ("baseline", "bulk", "full"):
-        print(f"    {mode:9s} median wall {med[mode]:6.3f} s (x{med[mode] / med['baseline']:5.2f})   "
-              f"CPU {cpu[mode]:6.3f} s (x{cpu[mode] / cpu['baseline']:5.2f})   peak RSS {peak[mode]:5.0f} MB")
-    return {"seconds": med, "cpu_seconds": cpu, "peak_mb": peak, "ratio_bulk": med["bulk"] / med["baseline"],
-            "ratio_full": med["full"] / med["baseline"], "cpu_ratio_bulk": cpu["bulk"] / cpu["baseline"],
-            "cpu_ratio_full": cpu["full"] / cpu["baseline"]}
+
+def interleaved(commands: dict[str, list[str]], runs: int) -> dict[str, dict]:
+    """Medians of CPU and wall time and the largest peak memory of each command, run in turn."""
+    for command in commands.values():  # warm the file cache and the rulebook cache
+        measure(command)
+    samples: dict[str, list[dict]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, command in commands.items():
+            samples[name].append(measure(command))
+    return {name: {"cpu": statistics.median(s["cpu"] for s in rows), "wall": statistics.median(s["wall"] for s in rows),
+                   "mb": max(s["mb"] for s in rows)} for name, rows in samples.items()}
+
+
+def decisions(args: list[str]) -> int:
+    """Distinct facts durable_rules decided while one rating command ran."""
+    done = subprocess.run([sys.executable, "-c", COUNTING, *args], capture_output=True, text=True)
+    line = next(x for x in done.stderr.splitlines() if x.startswith("DECISIONS "))
+    return json.loads(line.split(" ", 1)[1])["facts_asserted"]
+
+
+def agree(rate_json: Path, yard_json: Path) -> None:
+    """The yardstick and `rate pdu --format json` give the same ratings and scores for every unit."""
+    mine = json.loads(rate_json.read_text(encoding="utf-8"))["units"]
+    theirs = json.loads(yard_json.read_text(encoding="utf-8"))
+    assert len(mine) == len(theirs)
+    for m, t in zip(mine, theirs):
+        same = (m["unit"] == t["unit"] and m["overall"]["rating"] == t["rating"] and m["overall"]["score"] == t["score"]
+                and m["overall"]["max_score"] == t["max_score"]
+                and {s["id"]: s["rating"] for s in m["standards"]} == t["standards"])
+        if not same:
+            raise SystemExit(f"the yardstick disagrees with rate pdu on unit {m['unit']}")
+
+
+class Targets:
+    def __init__(self):
+        self.rows: list[tuple[str, str, str, bool]] = []
+
+    def add(self, name: str, measured: str, target: str, met: bool) -> None:
+        self.rows.append((name, measured, target, met))
+        print(f"    -> {name}: {measured} (target {target}) {'met' if met else 'MISSED'}")
 
 
 # ---------------------------------------------------------------------------------------------
-# (b) bootstrap: bulk vs one by one
+# The targets
 
 
-def part_b(data: Path, units: int, cases: int, resamples: int, one_by_one: int) -> dict:
-    import numpy as np
-    import pandas as pd
-
+def corpus(data: Path, units: int, cases: int, seed: int) -> tuple[Path, Path]:
     from make_corpus import make_corpus
+
+    return make_corpus(data / f"national-{units}x{cases}", units, cases, seed=seed)
+
+
+def versus_yardstick(label: str, cases: Path, judgements: Path, data: Path, runs: int) -> dict:
+    out, yard = data / "rate.json", data / "yardstick.json"
+    commands = {"rate pdu": [*rate_command(), "pdu", str(cases), "-j", str(judgements), "--format", "json", "-o", str(out)],
+                "yardstick": [*YARDSTICK, str(cases), str(judgements), str(yard)]}
+    result = interleaved(commands, runs)
+    agree(out, yard)
+    r, y = result["rate pdu"], result["yardstick"]
+    n = decisions(["pdu", str(cases), "-j", str(judgements), "--format", "json", "-o", str(out)])
+    print(f"({label}) rate pdu --format json: CPU {r['cpu']:.2f} s, wall {r['wall']:.2f} s, {r['mb']:.0f} MB; "
+          f"yardstick: CPU {y['cpu']:.2f} s, wall {y['wall']:.2f} s, {y['mb']:.0f} MB; "
+          f"{n:,} distinct decisions through durable_rules")
+    return {"rate": r, "yardstick": y, "cpu_ratio": r["cpu"] / y["cpu"], "mb_ratio": r["mb"] / y["mb"], "decisions": n}
+
+
+def part_a(data: Path, runs: int, quick: bool, targets: Targets) -> dict:
+    cases = 2_000 if quick else 20_000
+    path, jpath = corpus(data, 10, cases, seed=3)
+    a = versus_yardstick(f"a, 10 units x {cases:,} cases", path, jpath, data, runs)
+    targets.add(f"a. 10 x {cases:,} rate pdu --format json vs yardstick (CPU)", f"{a['cpu_ratio']:.2f}x", "<= 3x",
+                a["cpu_ratio"] <= 3)
+    # One unit, 15 key questions, a million applicable cases each (the tally cells' limit).
+    big = 100_000 if quick else 1_000_000
+    tallies = data / "million.csv"
+    with tallies.open("w", encoding="utf-8") as f:
+        f.write("unit,key_question,sufficient,applicable,not_applicable\n")
+        for i, kq in enumerate(f"2.{s}.{k}" for s in range(1, 6) for k in range(1, 4)):
+            f.write(f"PDU 0000,{kq},{big * (45 + 3 * i) // 100 + i},{big},0\n")
+    jfile = data / "million-judgements.csv"
+    jfile.write_text("unit,standard,rating\n" + "".join(f"PDU 0000,1.{k},Good\n" for k in range(1, 5)), encoding="utf-8")
+    command = [*rate_command(), "pdu", str(tallies), "-j", str(jfile), "--format", "json", "-o", str(data / "m.json")]
+    m = interleaved({"tally": command}, runs)["tally"]
+    n = decisions(command[len(rate_command()):])
+    margins = [k["decision"]["margin"] for s in json.loads((data / "m.json").read_text())["units"][0]["standards"]
+               for k in s["key_questions"]]
+    print(f"(a) 15-row tally, {big:,} applicable cases per key question, with margins "
+          f"({sum(1 for g in margins if g['up'] or g['down'])} key questions with a margin): wall {m['wall']:.2f} s, "
+          f"CPU {m['cpu']:.2f} s, {m['mb']:.0f} MB; {n:,} distinct decisions through durable_rules")
+    targets.add(f"a. 15-row tally x {big:,} applicable, with margins: time", f"{m['wall']:.2f} s wall", "< 3 s",
+                m["wall"] < 3)
+    targets.add(f"a. 15-row tally x {big:,} applicable, with margins: memory", f"{m['mb']:.0f} MB", "< 200 MB",
+                m["mb"] < 200)
+    return {"corpus": a, "tally": {**m, "decisions": n}}
+
+
+def part_b(data: Path, runs: int, quick: bool, targets: Targets) -> dict:
+    units = 60 if quick else 600
+    path, jpath = corpus(data, units, 100, seed=1)
+    b = versus_yardstick(f"b, {units} units x 100 cases", path, jpath, data, runs)
+    targets.add(f"b. {units} x 100 rate pdu --format json vs yardstick (CPU)", f"{b['cpu_ratio']:.2f}x", "<= 2x",
+                b["cpu_ratio"] <= 2)
+    targets.add(f"b. {units} x 100 peak memory vs yardstick", f"{b['mb_ratio']:.2f}x ({b['rate']['mb']:.0f} MB)",
+                "<= 2x", b["mb_ratio"] <= 2)
+    many = 500 if quick else 5_000
+    path, jpath = corpus(data, many, 100, seed=4)
+    big = versus_yardstick(f"b, {many:,} units x 100 cases", path, jpath, data, max(1, runs - 2))
+    targets.add(f"b. {many:,} x 100 rate pdu --format json vs yardstick (CPU)", f"{big['cpu_ratio']:.2f}x", "<= 3x",
+                big["cpu_ratio"] <= 3)
+    targets.add(f"b. {many:,} x 100 peak memory", f"{big['rate']['mb']:.0f} MB", "< 500 MB", big["rate"]["mb"] < 500)
+    return {"national": b, "many": big}
+
+
+def part_c(runs: int, targets: Targets) -> dict:
+    commands = {"rate pdu": [*rate_command(), "pdu", str(EXAMPLE), "-j", str(EXAMPLE_J)],
+                "import floor": [sys.executable, "-c", "import pandas, durable.lang"]}
+    result = interleaved(commands, runs)
+    r, f = result["rate pdu"], result["import floor"]
+    ratio = r["cpu"] / f["cpu"]
+    print(f"(c) rate pdu on the example: CPU {r['cpu']:.3f} s, wall {r['wall']:.3f} s; import floor: CPU "
+          f"{f['cpu']:.3f} s, wall {f['wall']:.3f} s (medians of {runs}); wall ratio {r['wall'] / f['wall']:.2f}x")
+    targets.add("c. rate pdu on the example vs import floor (CPU)", f"{ratio:.2f}x", "<= 1.3x", ratio <= 1.3)
+    return {"rate": r, "floor": f, "ratio": ratio}
+
+
+def part_d(quick: bool, targets: Targets) -> dict:
+    """In process: one distinct fact per call through the adapter, and through raw durable_rules."""
+    import uuid
+
+    import durable.engine
+
+    from ratings_engine.engine import rule_engine
+    from ratings_engine.engine.decide import band_condition
+    from ratings_engine.io.rulebooks import load_rulebook
+
+    n = 2_000 if quick else 20_000
+    rows = load_rulebook().rulebook.key_question_bands.rows
+    conditions = [(f"r{i}", band_condition(r)) for i, r in enumerate(rows)]
+    rates = {"adapter": [], "raw": []}
+    for trial in range(3):
+        name = rule_engine.register(conditions + [(f"never_{uuid.uuid4().hex}", {"$lt": {"d": 0}})])
+        facts = [{"x": 10000 * s, "d": 1_000_003 + s} for s in range(n)]
+        start = time.process_time()
+        for fact in facts:
+            rule_engine.match(name, [fact])
+        rates["adapter"].append(n / (time.process_time() - start))
+
+        hits = []
+
+        class Host(durable.engine.Host):
+            def _run(self):  # no dispatcher threads: the same synchronous use as the adapter's
+                return None
+
+        host = Host()
+        body = {rule: {"all": [{"m": {"$and": [{"t": "fact"}, c]}}],
+                       "run": (lambda rule: lambda c: hits.append((c.m["fid"], rule)))(rule)} for rule, c in conditions}
+        host.register_rulesets({f"raw{trial}": body})
+        start = time.process_time()
+        for i, fact in enumerate(facts):
+            host.post(f"raw{trial}", {**fact, "t": "fact", "fid": i})
+        rates["raw"].append(n / (time.process_time() - start))
+        assert len(hits) == n  # one row matches each fact (an event is consumed by the rule it fires)
+    adapter, raw = statistics.median(rates["adapter"]), statistics.median(rates["raw"])
+    print(f"(d) one distinct decision per call, {n:,} facts, medians of 3: adapter {adapter:,.0f}/s (a session, "
+          f"the sentinel proof, memo); raw durable_rules posting one by one {raw:,.0f}/s (the same rules, no "
+          f"sentinel, one action per fact)")
+    targets.add("d. adapter vs raw durable_rules, one fact at a time", f"{adapter / raw:.2f}x", ">= 1x", adapter >= raw)
+    return {"adapter": adapter, "raw": raw}
+
+
+def part_e(data: Path, runs: int, quick: bool, targets: Targets) -> dict:
+    units = 60 if quick else 600
+    path, jpath = corpus(data, units, 100, seed=1)
+    commands = {"rate sweep": [*rate_command(), "sweep", str(path), "-j", str(jpath), *SWEEP_VARY, "--from", "60",
+                               "--to", "75", "--step", "1", "--format", "json", "-o", str(data / "sweep.json"), "-q"],
+                "numpy sweep": [*YARDSTICK, "--sweep", str(path), str(jpath), "60", "75", str(data / "ysweep.json")]}
+    result = interleaved(commands, runs)
+    mine = json.loads((data / "sweep.json").read_text(encoding="utf-8"))["results"]
+    theirs = json.loads((data / "ysweep.json").read_text(encoding="utf-8"))
+    for m, t in zip(mine, theirs):
+        if {k: v for k, v in m["overall"].items() if v} != t["overall"]:
+            raise SystemExit(f"the numpy sweep disagrees with rate sweep at value {m['value']}")
+    r, y = result["rate sweep"], result["numpy sweep"]
+    ratio = r["cpu"] / y["cpu"]
+    print(f"(e) sweep of 16 values over {units} units: rate sweep CPU {r['cpu']:.2f} s, numpy sweep CPU {y['cpu']:.2f} s")
+    targets.add(f"e. rate sweep, 16 values x {units} units, vs numpy sweep (CPU)", f"{ratio:.2f}x", "<= 1.5x",
+                ratio <= 1.5)
+    return {"rate": r, "numpy": y, "ratio": ratio}
+
+
+def bulk_lookups(data: Path, quick: bool) -> dict:
+    """The bulk path (bootstrap): array lookups per second, and the distinct decisions behind them."""
     from ratings_engine import api
     from ratings_engine.engine import rule_engine
-    from ratings_engine.engine.bulk import Layout, case_matrices, evaluate, judgement_codes
-    from ratings_engine.engine.decide import compile_rulebook
-    from ratings_engine.rating.bulk import codes_of_results, same
-    from ratings_engine.rating.rate import rate_tallies
-    from ratings_engine.toolkit.confidence import bootstrap, resample_counts
+    from ratings_engine.engine.bulk import Layout, case_matrices, judgement_codes
+    from ratings_engine.toolkit.confidence import bootstrap
 
-    path, jpath = make_corpus(data / f"boot-{units}x{cases}", units, cases, seed=2)
+    units, resamples = (20, 100) if quick else (200, 1000)
+    path, jpath = corpus(data, units, 100, seed=2)
     rb = api.load_rulebook("probation-pdu-2021").rulebook
-    evidence = api.load_cases(path, rb)
-    given = api.load_judgements(jpath, rb)
-    layout = Layout(rb)
-    matrices = case_matrices(evidence, rb, layout)
-    judged = judgement_codes(rb, given, [m.unit for m in matrices], layout)
-    seed = 2021
-    n_kq = int(sum(m.present.sum() for m in matrices))
-    print(f"(b) bootstrap: {units} units x {cases} cases, {resamples} resamples, {n_kq} key questions per resample")
-
+    matrices = case_matrices(api.load_cases(path, rb), rb, Layout(rb))
+    judged = judgement_codes(rb, api.load_judgements(jpath, rb), [m.unit for m in matrices], Layout(rb))
     before = rule_engine.stats()["facts_asserted"]
-    start = time.perf_counter()
-    bootstrap(rb, matrices, judged, resamples=resamples, seed=seed)
-    bulk_s = time.perf_counter() - start
-    asserted = rule_engine.stats()["facts_asserted"] - before
-    decisions = n_kq * resamples
-    print(f"    bulk, cold: {bulk_s:.3f} s (resampling included) = {decisions / bulk_s:,.0f} key-question decisions/s; "
-          f"{asserted} distinct inputs decided by durable_rules on the way")
-    before = rule_engine.stats()["facts_asserted"]
-    start = time.perf_counter()
-    bootstrap(rb, matrices, judged, resamples=resamples, seed=seed + 1)
-    warm_s = time.perf_counter() - start
-    print(f"    bulk, warm (another seed; {rule_engine.stats()['facts_asserted'] - before} new inputs): {warm_s:.3f} s = "
-          f"{decisions / warm_s:,.0f} key-question decisions/s")
-
-    # One by one: each resample's tallies for every unit through rate_tallies (its batched best).
-    counts = [resample_counts(m, resamples, seed) for m in matrices]
-    compiled = compile_rulebook(rb)
-    rows = []
-    start = time.perf_counter()
-    identical = True
-    for r in range(one_by_one):
-        frame = pd.DataFrame([(m.unit, layout.key_questions[k], int(c[0][r, k]), int(c[1][r, k] - c[0][r, k]), 0,
-                               int(c[1][r, k])) for m, c in zip(matrices, counts) for k in np.flatnonzero(m.present)],
-                             columns=["unit", "key_question", "sufficient", "insufficient", "not_applicable", "applicable"])
-        rows.append(codes_of_results(rate_tallies(frame, rb, given, units=[m.unit for m in matrices]), rb))
-    obo_s = (time.perf_counter() - start) / one_by_one * resamples
-    for r, ref in enumerate(rows):
-        mine = evaluate(compiled, np.stack([c[0][r] for c in counts]), np.stack([c[1][r] for c in counts]),
-                        np.stack([m.present for m in matrices]), judged, layout=layout)
-        identical &= same(mine, ref)
-    ratio = obo_s / bulk_s
-    print(f"    one by one: {obo_s / resamples:.3f} s per resample, {obo_s:.1f} s for {resamples} (extrapolated from "
-          f"{one_by_one}); bulk is x{ratio:,.0f} faster; results identical on the {one_by_one} resamples "
-          f"compared: {identical}")
-    return {"bulk_seconds": bulk_s, "bulk_warm_seconds": warm_s, "one_by_one_seconds": obo_s, "ratio": ratio, "rate": decisions / bulk_s,
-            "identical": identical, "distinct_inputs": asserted}
-
-
-# ---------------------------------------------------------------------------------------------
-# (d) startup
-
-
-def part_d(runs: int) -> dict:
-    rate = shutil.which("rate")
-    cli = [rate] if rate else [sys.executable, "-m", "ratings_engine"]
-    commands = {
-        "rate pdu": [*cli, "pdu", str(EXAMPLE), "-j", str(EXAMPLE_J)],
-        "import floor": [sys.executable, "-c", "import pandas, durable.lang"],
-    }
-    times: dict[str, list[float]] = {k: [] for k in commands}
-    subprocess.run(commands["rate pdu"], capture_output=True, check=True)  # warm the file cache
-    for _ in range(runs):
-        for name, cmd in commands.items():
-            start = time.perf_counter()
-            subprocess.run(cmd, capture_output=True, check=True)
-            times[name].append(time.perf_counter() - start)
-    med = {k: statistics.median(v) for k, v in times.items()}
-    ratio = med["rate pdu"] / med["import floor"]
-    print(f"(d) startup, medians of {runs}: rate pdu {med['rate pdu']:.3f} s, import floor {med['import floor']:.3f} s, "
-          f"x{ratio:.2f}")
-    return {"seconds": med, "ratio": ratio}
+    start = time.process_time()
+    bootstrap(rb, matrices, judged, resamples=resamples, seed=2021)
+    seconds = time.process_time() - start
+    distinct = rule_engine.stats()["facts_asserted"] - before
+    cells = int(sum(m.present.sum() for m in matrices)) * resamples
+    print(f"(info) bootstrap, {units} units x {resamples} resamples: {cells:,} key-question ratings as array lookups "
+          f"({cells / seconds:,.0f}/s, CPU {seconds:.2f} s), from {distinct:,} distinct decisions through durable_rules")
+    return {"cells": cells, "seconds": seconds, "distinct_decisions": distinct}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="issue 5 benchmarks")
-    parser.add_argument("--only", default="a,b,c,d", help="parts to run, e.g. b,d ((c) comes with (a))")
-    parser.add_argument("--quick", action="store_true", help="small sizes, to check the script")
-    parser.add_argument("--data", type=Path, help="folder for the synthetic corpora (default: a temporary folder)")
-    parser.add_argument("--runs", type=int, default=5, help="runs per timing of (a) and (d)")
-    parser.add_argument("--one-by-one", type=int, default=5, help="resamples timed one by one in (b)")
+    parser = argparse.ArgumentParser(description="issue 11 benchmarks: whole commands against a yardstick")
+    parser.add_argument("--only", default="a,b,c,d,e", help="targets to run, e.g. b,c")
+    parser.add_argument("--quick", action="store_true", help="small sizes and two runs: a smoke run")
+    parser.add_argument("--runs", type=int, help="interleaved runs per comparison (default 5; 9 for c; --quick 2)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     parts = set(args.only.replace(" ", "").split(","))
-    sizes = dict(units=60, cases=100, boot_units=20, resamples=100) if args.quick else \
-        dict(units=600, cases=100, boot_units=200, resamples=1000)
-    tmp = None
-    if args.data is None:
-        tmp = tempfile.TemporaryDirectory(prefix="ratings-bench-")
-        data = Path(tmp.name)
-    else:
-        data = args.data
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPU(s); load average {os.getloadavg()[0]:.2f}")
+    runs = args.runs or (2 if args.quick else 5)
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.2f}; "
+          f"{runs} interleaved runs per comparison; rate = {' '.join(rate_command())}")
+    targets = Targets()
     figures: dict = {}
-    try:
-        if parts & {"a", "c"}:
-            figures["a"] = part_a(data, sizes["units"], sizes["cases"], args.runs)
+    with tempfile.TemporaryDirectory(prefix="ratings-bench-") as tmp:
+        data = Path(tmp)
+        os.environ.setdefault("RATINGS_ENGINE_CACHE_DIR", str(data / "cache"))  # the user's cache is left alone
+        if "a" in parts:
+            figures["a"] = part_a(data, runs, args.quick, targets)
         if "b" in parts:
-            figures["b"] = part_b(data, sizes["boot_units"], 100, sizes["resamples"], args.one_by_one)
+            figures["b"] = part_b(data, runs, args.quick, targets)
+        if "c" in parts:
+            figures["c"] = part_c(args.runs or (3 if args.quick else 9), targets)
         if "d" in parts:
-            figures["d"] = part_d(max(args.runs, 5))
-    finally:
-        if tmp is not None:
-            tmp.cleanup()
-    print("\ntargets:")
-    if "a" in figures:
-        a = figures["a"]
-        for kind in ("bulk", "full"):
-            wall, cpu = a[f"ratio_{kind}"], a[f"cpu_ratio_{kind}"]
-            print(f"  (a) {kind} end to end <= {TARGETS['a']}x baseline: wall x{wall:.2f} "
-                  f"[{'met' if wall <= TARGETS['a'] else 'MISSED'}], CPU x{cpu:.2f} [{'met' if cpu <= TARGETS['a'] else 'MISSED'}]")
-        worst = max(a["peak_mb"]["bulk"], a["peak_mb"]["full"])
-        print(f"  (c) peak memory < 1 GB: {worst:.0f} MB [{'met' if worst < TARGETS['c_mb'] else 'MISSED'}]")
-    if "b" in figures:
-        b = figures["b"]
-        print(f"  (b) >= 100x one by one: x{b['ratio']:,.0f} [{'met' if b['ratio'] >= TARGETS['b_ratio'] else 'MISSED'}]; "
-              f">= 1,000,000 decisions/s: {b['rate']:,.0f} [{'met' if b['rate'] >= TARGETS['b_rate'] else 'MISSED'}]; "
-              f"identical: {b['identical']}")
-    if "d" in figures:
-        d = figures["d"]
-        print(f"  (d) <= {TARGETS['d']}x import floor: x{d['ratio']:.2f} [{'met' if d['ratio'] <= TARGETS['d'] else 'MISSED'}]")
+            figures["d"] = part_d(args.quick, targets)
+        if "e" in parts:
+            figures["e"] = part_e(data, runs, args.quick, targets)
+        figures["bulk"] = bulk_lookups(data, args.quick)
+    print(f"\nload average at the end {os.getloadavg()[0]:.2f}\n")
+    print("| target | measured | target | |\n|---|---|---|---|")
+    for name, measured, target, met in targets.rows:
+        print(f"| {name} | {measured} | {target} | {'met' if met else 'missed'} |")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 5 and sys.argv[1] == "--child":
-        child(*sys.argv[2:])
-    else:
-        main()
+    main()
