@@ -142,3 +142,47 @@ def test_rate_gives_the_same_bytes_with_and_without_the_cache(tmp_path):
         outputs.append(subprocess.run(command, capture_output=True, env=env, check=True).stdout)
     assert outputs[0] == outputs[1] == outputs[2]
     assert len(list((tmp_path / "c" / "rulebooks").glob("*.json"))) == 1
+
+
+def test_an_entry_whose_typed_tree_differs_from_its_hashed_text_is_ignored(cache, tmp_path):
+    path = copy_of_shipped(tmp_path)
+    good = load_rulebook_file(path).rulebook
+    (entry,) = entries(cache)
+    data = json.loads(entry.read_text(encoding="utf-8"))
+    text = json.dumps(data["tree"]).replace('{"$decimal": "80"}', '{"$decimal": "70"}', 1)
+    assert text != json.dumps(data["tree"])
+    data["tree"] = json.loads(text)
+    entry.write_text(json.dumps(data), encoding="utf-8")
+    assert load_rulebook_file(path).rulebook.key_question_bands.rows[0].min == 80 == good.key_question_bands.rows[0].min
+
+
+def test_a_rulebook_from_the_cache_is_a_frozen_record_that_reads_like_the_model(cache, tmp_path):
+    path = copy_of_shipped(tmp_path)
+    validated_rb = load_rulebook_file(path).rulebook
+    cached = load_rulebook_file(path).rulebook
+    assert type(cached).__module__ == "ratings_engine.model.light"
+    with pytest.raises(AttributeError):
+        cached.id = "other"
+    row = cached.key_question_bands.rows[1]
+    assert (row.id, row.min, row.below, row.then) == ("kq-good", 65, 80, "Good")
+    assert dict(cached.scores.provenance) == dict(validated_rb.scores.provenance)
+    assert cached.standards_by_id["2.2"].key_questions[0].id == "2.2.1" and cached.rank("Good") == 2
+    assert hash(cached.overall.limits.rows[0]) == hash(load_rulebook_file(path).rulebook.overall.limits.rows[0])
+    assert cached.effective.from_.isoformat() == "2021-10-01"
+    assert list(type(cached.policies).model_fields) == list(type(validated_rb.policies).model_fields)
+    assert cached.model_dump(mode="json", by_alias=True, exclude_none=True) == \
+        validated_rb.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def test_rate_from_a_warm_cache_imports_neither_pydantic_nor_ruamel(tmp_path):
+    cases = rules_dir().parent / "cases"
+    script = ("import sys; from ratings_engine.cli import main; sys.argv = ['rate', 'pdu', sys.argv[1], '-j', sys.argv[2]]\n"
+              "try:\n    main()\nexcept SystemExit:\n    pass\n"
+              "print(sorted(m for m in ('pydantic', 'ruamel.yaml') if m in sys.modules), file=sys.stderr)")
+    env = {**__import__("os").environ, rulebook_cache.CACHE_ENV: str(tmp_path / "c")}
+    runs = [subprocess.run([sys.executable, "-c", script, str(cases / "redcar-cleveland-middlesbrough.csv"),
+                            str(cases / "redcar-cleveland-middlesbrough-judgements.csv")],
+                           capture_output=True, text=True, env=env, check=True) for _ in range(2)]
+    assert runs[0].stderr.strip().endswith("['pydantic', 'ruamel.yaml']")  # cold: parsed and validated
+    assert runs[1].stderr.strip().endswith("[]")  # warm: neither imported
+    assert runs[0].stdout == runs[1].stdout and "Overall rating: Requires improvement" in runs[1].stdout

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 import pandas as pd
@@ -34,7 +34,10 @@ from .bulk_extras import MISSING, NOT_RATED, apply_sample_rules, mixed_standard_
 from .decide import CompiledRulebook, KeyQuestionInput, OverallInput
 from ..model.errors import InputError
 from ..model.evidence import NOT_APPLICABLE, SUFFICIENT, CaseEvidence, Judgements
-from ..model.rulebook import NOT_INSPECTED, Rulebook
+from ..model.views import NOT_INSPECTED
+
+if TYPE_CHECKING:  # the pydantic models: a rulebook from the cache is a model.light record
+    from ..model.rulebook import Rulebook
 
 #: Largest dense (applicable x sufficient) lookup table; beyond it distinct pairs are found by sorting.
 _DENSE_LIMIT = 1 << 22

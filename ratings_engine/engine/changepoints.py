@@ -28,10 +28,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
-from ..model.rulebook import BandRow, Rulebook, _AggregateConditions
 from .decide import CompiledRulebook, percentage_fact
+
+if TYPE_CHECKING:  # the pydantic models: a rulebook from the cache is a model.light record
+    from ..model.rulebook import BandRow, Rulebook, _AggregateConditions
 
 #: Which side of a bound a condition holds on: True for "at least / above", False for "at most / below".
 _LOWER = {"min": True, "above": True, "max": False, "below": False}

@@ -11,19 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from . import rule_engine
 from ..model.errors import RulebookError
-from ..model.rulebook import (
-    BandRow,
-    CountCondition,
-    LimitRow,
-    OverallRow,
-    Provenance,
-    Rulebook,
-    _AggregateConditions,
-)
+
+if TYPE_CHECKING:  # the pydantic models: a rulebook from the cache is a model.light record
+    from ..model.rulebook import BandRow, CountCondition, LimitRow, OverallRow, Provenance, Rulebook, _AggregateConditions
 
 _OPS = {"min": "$gte", "above": "$gt", "max": "$lte", "below": "$lt"}
 

@@ -11,6 +11,7 @@ as if its columns were absent: "Not inspected".
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,7 @@ import pandas as pd
 from ..model.audit import Audit
 from ..model.errors import InputError, Location, Problem
 from ..model.evidence import ANSWER_SPELLINGS, NOT_APPLICABLE, BlankPolicy, CaseEvidence
-from ..model.rulebook import RESERVED_COLUMNS, Rulebook
+from ..model.views import RESERVED_COLUMNS
 from ..model.suggest import did_you_mean
 from .tables import (
     MAX_PROBLEMS,
@@ -32,6 +33,9 @@ from .tables import (
     unit_spelling_warnings,
 )
 from .unit_columns import UnitColumns
+
+if TYPE_CHECKING:  # the pydantic models: a rulebook from the cache is a model.light record
+    from ..model.rulebook import Rulebook
 
 ACCEPTED = "yes/no/n/a, y/n/na, sufficient/insufficient/not applicable (any case)"
 #: The audit's name for cases that answer n/a to every key question (used, but flagged).

@@ -7,17 +7,19 @@ checked exactly like files.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import pandas as pd
 
 from ..model.errors import InputError
 from ..model.evidence import BlankPolicy, CaseEvidence, Judgements, TallyEvidence
-from ..model.rulebook import Rulebook
 from .cases import cases_from_frame, cases_from_reader
 from .judgements import judgements_from_frame, read_judgements
 from .tables import SPREADSHEET_SUFFIXES, open_table, sheet_locations
 from .tallies import is_tally_header, tallies_from_frame, tallies_from_table
+
+if TYPE_CHECKING:  # the pydantic models: a rulebook from the cache is a model.light record
+    from ..model.rulebook import Rulebook
 
 Evidence = CaseEvidence | TallyEvidence
 

@@ -13,15 +13,19 @@ PDUs'): `also` names the second.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from ..model.audit import Audit
 from ..model.errors import InputError, Location, Problem
 from ..model.evidence import Judgement, Judgements
-from ..model.rulebook import NOT_INSPECTED, Rulebook
 from ..model.suggest import did_you_mean
+from ..model.views import NOT_INSPECTED
 from .tables import MAX_PROBLEMS, FirstRows, TextTable, read_table, sheet_locations, shown, table_from_frame
+
+if TYPE_CHECKING:  # the pydantic models: a rulebook from the cache is a model.light record
+    from ..model.rulebook import Rulebook
 
 _JUDGEMENT_COLUMNS = ("standard", "rating", "reason", "unit", "name")
 

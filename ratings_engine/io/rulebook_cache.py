@@ -3,13 +3,13 @@
 Reading a rulebook means parsing YAML (ruamel.yaml) and validating it (pydantic schemas built
 on first use): most of a small rating's start-up beyond pandas and durable_rules. A validated
 rulebook's canonical JSON (the text its content hash is taken of) is kept in the user cache
-directory and rebuilt from there without validation (`model.trusted`). The cache is safe to
-delete and never trusted blindly:
+directory with a typed tree of it, and rebuilt from there as pydantic-free records
+(`model.light`), without validation. The cache is safe to delete and never trusted blindly:
 
 * an entry is keyed by the file's path and the sha256 of its bytes, the package version and the
   Python version, and says so inside; an entry for anything else is ignored;
-* the rulebook text is checked against its content hash before use; a corrupt, truncated or
-  foreign entry is ignored (and rewritten), never an error;
+* the rulebook text is checked against its content hash, and the typed tree against the text,
+  before use; a corrupt, truncated or foreign entry is ignored (and rewritten), never an error;
 * it holds JSON only: nothing is unpickled or executed;
 * entries are written atomically (`io.files.write_text`); a cache folder that cannot be
   written is simply not used;
@@ -25,13 +25,17 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
-from ..model.rulebook import Rulebook
+from ..model.light import rulebook_from_tree, tree_of
 from .files import write_text
 
+if TYPE_CHECKING:
+    from ..model.rulebook import Rulebook
+
 CACHE_ENV = "RATINGS_ENGINE_CACHE_DIR"
-FORMAT = "ratings-engine/rulebook-cache-1"
+FORMAT = "ratings-engine/rulebook-cache-2"
 #: Larger entries are not read (a rulebook's YAML is at most 2 MB; its JSON is of that order).
 MAX_ENTRY_BYTES = 8_000_000
 
@@ -56,8 +60,9 @@ def _entry_path(folder: Path, identity: dict) -> Path:
     return folder / f"{key}.json"
 
 
-def load_cached(path: Path, file_sha256: str) -> Rulebook | None:
-    """The validated rulebook of this file's bytes, from the cache; None when absent or not to be trusted."""
+def load_cached(path: Path, file_sha256: str) -> Any | None:
+    """The validated rulebook of this file's bytes, from the cache, as a `model.light` record (no
+    pydantic); None when absent or not to be trusted."""
     folder = cache_dir()
     if folder is None:
         return None
@@ -72,9 +77,7 @@ def load_cached(path: Path, file_sha256: str) -> Rulebook | None:
         text, sha256 = entry["rulebook"], entry["sha256"]
         if not isinstance(text, str) or hashlib.sha256(text.encode()).hexdigest() != sha256:
             return None
-        from ..model.trusted import rulebook_from_canonical
-
-        return rulebook_from_canonical(json.loads(text), text, sha256)
+        return rulebook_from_tree(entry["tree"], text, sha256)
     except Exception:  # noqa: BLE001 - an unreadable or unexpected entry is a cache miss, never an error
         return None
 
@@ -85,7 +88,8 @@ def store(path: Path, file_sha256: str, rulebook: Rulebook) -> None:
     if folder is None:
         return
     identity = _identity(path, file_sha256)
-    entry = {"identity": identity, "sha256": rulebook.sha256, "rulebook": rulebook.canonical_json}
+    entry = {"identity": identity, "sha256": rulebook.sha256, "rulebook": rulebook.canonical_json,
+             "tree": tree_of(rulebook)}
     try:
         folder.mkdir(parents=True, exist_ok=True)
         write_text(_entry_path(folder, identity), json.dumps(entry, sort_keys=True))

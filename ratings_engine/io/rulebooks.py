@@ -15,15 +15,17 @@ import copy
 import hashlib
 import re
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from ..model.errors import Location, Problem, RulebookError
 from ..model.located import key_path, line_of
 from ..model.suggest import did_you_mean
-from ..model.rulebook import DEFAULT_RULEBOOK, MAX_ROWS_PER_TABLE, LoadedRulebook, Rulebook, as_rulebook, validate_rulebook
+from ..model.views import DEFAULT_RULEBOOK, MAX_ROWS_PER_TABLE, LoadedRulebook, RulebookViews, as_rulebook
 from . import rulebook_cache
-from .extends import find_parent, resolve_extends
 from .yaml_files import parse_yaml_mapping
+
+if TYPE_CHECKING:  # pydantic is imported only where a rulebook is validated
+    from ..model.rulebook import Rulebook
 
 
 def rules_dir() -> Path:
@@ -54,7 +56,7 @@ def resolve_rulebook_path(name_or_path: str | Path) -> Path:
                         f"{did_you_mean(str(name_or_path), shipped_ids())} (shipped: {', '.join(shipped_ids())})")
 
 
-RulebookLike = Rulebook | LoadedRulebook | str | Path
+RulebookLike = "Rulebook | LoadedRulebook | str | Path"
 
 
 def load_rulebook(rules: RulebookLike = DEFAULT_RULEBOOK, *, changes: Sequence[str] = ()) -> LoadedRulebook:
@@ -66,7 +68,7 @@ def load_rulebook(rules: RulebookLike = DEFAULT_RULEBOOK, *, changes: Sequence[s
     """
     if isinstance(rules, LoadedRulebook):
         loaded = rules
-    elif isinstance(rules, Rulebook):
+    elif isinstance(rules, RulebookViews):  # a validated Rulebook, or a record from the rulebook cache
         loaded = LoadedRulebook(rules, None, None)
     elif isinstance(rules, (str, Path)):
         loaded = load_rulebook_file(resolve_rulebook_path(rules))
@@ -87,6 +89,8 @@ def parent_rulebook(loaded: LoadedRulebook) -> Rulebook | None:
     ref = data.get("extends") if isinstance(data, dict) else None
     if not isinstance(ref, str) or not ref.strip():
         return None
+    from .extends import find_parent  # imports the schema (pydantic): only here, not on every load
+
     path = find_parent(ref.strip(), loaded.path.parent, (str(loaded.path), None), rules_dir())
     return load_rulebook_file(path).rulebook
 
@@ -126,6 +130,9 @@ def rulebook_from_mapping(data: Any, source: str = "<rulebook>") -> Rulebook:
     A relative parent is looked for next to `source` when that is a file, else in the working
     directory, then among the shipped rulebooks.
     """
+    from ..model.rulebook import validate_rulebook  # pydantic: only where a rulebook is validated
+    from .extends import resolve_extends
+
     if isinstance(data, dict) and "extends" in data:
         data = resolve_extends(data, source, parse_rulebook_yaml, rules_dir())
     return validate_rulebook(data, source)

@@ -20,14 +20,13 @@ naming the file, row and column.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import pandas as pd
 
 from ..model.audit import Audit
 from ..model.errors import InputError, Location, Problem
 from ..model.evidence import TALLY_COLUMNS, TallyEvidence
-from ..model.rulebook import Rulebook
 from ..model.suggest import did_you_mean
 from .cases import partial_standards
 from .unit_columns import UnitColumns
@@ -41,6 +40,9 @@ from .tables import (
     table_from_frame,
     unit_spelling_warnings,
 )
+
+if TYPE_CHECKING:  # the pydantic models: a rulebook from the cache is a model.light record
+    from ..model.rulebook import Rulebook
 
 REQUIRED = ("key_question", "sufficient", "applicable")
 OPTIONAL = ("unit", "not_applicable", "insufficient", "region", "inspection_date")

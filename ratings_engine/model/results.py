@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .rulebook import NOT_INSPECTED, Provenance
 from .samples import PoolPart, SampleCheck
+from .views import NOT_INSPECTED
+
+if TYPE_CHECKING:  # the pydantic models: a rulebook from the cache is a model.light record
+    from .rulebook import Provenance
 
 
 @dataclass(frozen=True)

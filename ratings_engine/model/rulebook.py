@@ -20,7 +20,6 @@ import json
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
-from pathlib import Path
 from typing import Annotated, Any, Iterator, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -28,10 +27,19 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .errors import Problem, RulebookError
 from .located import locate, schema_problems
 from .rulebook_checks import check_mixed_and_pooled, check_samples
+from .views import (  # noqa: F401 - re-exported: they have always been importable from here
+    DEFAULT_RULEBOOK,
+    MAX_ROWS_PER_TABLE,
+    MAX_STANDARDS,
+    NOT_INSPECTED,
+    RESERVED_COLUMNS,
+    EffectiveViews,
+    LoadedRulebook,
+    RulebookViews,
+    StandardViews,
+    as_rulebook,
+)
 
-NOT_INSPECTED = "Not inspected"
-#: Columns of a case file that are not key questions (so no id may take these names).
-RESERVED_COLUMNS = ("case_id", "unit", "region", "inspection_date")
 
 Grade = Literal["confirmed", "recalled", "uncertain"]
 HitPolicy = Literal["unique", "first", "priority"]
@@ -40,10 +48,6 @@ Mean = Annotated[Decimal, Field(ge=0, decimal_places=2)]
 Count = Annotated[int, Field(ge=0)]
 Id = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
 Text = Annotated[str, Field(min_length=1)]
-
-#: Hard limits that keep a hand-edited or hostile rulebook from exhausting the engine.
-MAX_ROWS_PER_TABLE = 500
-MAX_STANDARDS = 200
 
 
 class _Strict(BaseModel):
@@ -72,7 +76,7 @@ class KeyQuestion(_Strict):
     provenance: Provenance | None = None  # grade of the wording, where it differs from the standard's
 
 
-class Standard(_Strict):
+class Standard(_Strict, StandardViews):
     id: Id
     name: Text
     # cases: from a case sample; judgement: by inspectors; mixed: some key questions from cases,
@@ -103,15 +107,7 @@ class Standard(_Strict):
                              "judgement")
         return self
 
-    @property
-    def case_key_questions(self) -> tuple[KeyQuestion, ...]:
-        """The key questions rated from cases: the case file's columns."""
-        return tuple(kq for kq in self.key_questions if kq.basis == "cases")
-
-    @property
-    def judgement_key_questions(self) -> tuple[KeyQuestion, ...]:
-        """The key questions rated by judgement (mixed standards only)."""
-        return tuple(kq for kq in self.key_questions if kq.basis == "judgement")
+    # case_key_questions and judgement_key_questions come from StandardViews (model.views).
 
 
 class Domain(_Strict):
@@ -326,18 +322,16 @@ class Pooling(_Strict):
     note: str | None = None
 
 
-class Effective(_Strict):
+class Effective(_Strict, EffectiveViews):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
     from_: date = Field(alias="from")
     to: date | None = None
     provenance: Provenance | None = Field(None, exclude_if=_unless(None))
 
-    def covers(self, day: date) -> bool:
-        """True when the framework was in force on `day` (both ends included)."""
-        return self.from_ <= day and (self.to is None or day <= self.to)
+    # covers(day) comes from EffectiveViews (model.views).
 
 
-class Rulebook(_Strict):
+class Rulebook(_Strict, RulebookViews):
     id: Id
     version: Text
     title: Text
@@ -362,52 +356,7 @@ class Rulebook(_Strict):
             raise ValueError("quote the version so it stays text, e.g. version: \"1.0\"")
         return value
 
-    # ---- convenient views (derived, never stored) ----
-    @cached_property
-    def standards(self) -> tuple[Standard, ...]:
-        return tuple(s for d in self.framework for s in d.standards)
-
-    @cached_property
-    def standards_by_id(self) -> dict[str, Standard]:
-        return {s.id: s for s in self.standards}
-
-    @cached_property
-    def domain_of(self) -> dict[str, Domain]:
-        return {s.id: d for d in self.framework for s in d.standards}
-
-    @cached_property
-    def key_question_ids(self) -> tuple[str, ...]:
-        """The key questions rated from cases: the columns a case file may have."""
-        return tuple(kq.id for s in self.standards for kq in s.case_key_questions)
-
-    @cached_property
-    def judgement_key_question_ids(self) -> tuple[str, ...]:
-        """The key questions rated by judgement (of mixed standards): rows a judgements file may have."""
-        return tuple(kq.id for s in self.standards for kq in s.judgement_key_questions)
-
-    @cached_property
-    def judged_ids(self) -> tuple[str, ...]:
-        """Everything a judgements file may rate: judgement standards, then judgement key questions."""
-        return tuple(s.id for s in self.standards if s.rated_by == "judgement") + self.judgement_key_question_ids
-
-    @cached_property
-    def standard_of_key_question(self) -> dict[str, Standard]:
-        return {kq.id: s for s in self.standards for kq in s.key_questions}
-
-    def in_force(self, day: date) -> bool:
-        """True when this framework was in force on `day` (an experimental rulebook never is)."""
-        return not self.experimental and self.effective.covers(day)
-
-    def rank(self, rating: str) -> int:
-        """Position of a rating, 0 = lowest."""
-        return self.ratings.index(rating)
-
-    def score(self, rating: str) -> int:
-        return self.scores.values[rating]
-
-    @cached_property
-    def max_standard_score(self) -> int:
-        return max(self.scores.values.values())
+    # Views (standards, key question ids, rank, score, in_force, ...) come from RulebookViews (model.views).
 
     @cached_property
     def canonical_json(self) -> str:
@@ -417,39 +366,6 @@ class Rulebook(_Strict):
     def sha256(self) -> str:
         """Hash of the resolved rulebook's content: comments and layout do not change it."""
         return hashlib.sha256(self.canonical_json.encode()).hexdigest()
-
-
-DEFAULT_RULEBOOK = "probation-pdu-2021"
-
-
-class LoadedRulebook:
-    """A validated rulebook together with where it came from (for stamping results).
-
-    It reads as the rulebook itself too: `loaded.standards`, `loaded.id` and every other
-    attribute of the `Rulebook` are the rulebook's; `loaded.rulebook` is the Rulebook value,
-    `loaded.path` its file (None when it was built in memory), `loaded.file_sha256` the hash
-    of the file's bytes.
-    """
-
-    def __init__(self, rulebook: Rulebook, path: Path | None, file_sha256: str | None):
-        self.rulebook = rulebook
-        self.path = path
-        self.file_sha256 = file_sha256
-
-    def __getattr__(self, name: str) -> Any:
-        rulebook = self.__dict__.get("rulebook")  # absent while unpickling: no recursion
-        if rulebook is None or name.startswith("__"):
-            raise AttributeError(name)
-        return getattr(rulebook, name)
-
-    def __repr__(self) -> str:
-        where = f", from {self.path.name}" if self.path else ""
-        return f"<Rulebook {self.rulebook.id} version {self.rulebook.version}{where}, sha256 {self.rulebook.sha256[:12]}>"
-
-
-def as_rulebook(rules: "Rulebook | LoadedRulebook") -> Rulebook:
-    """The Rulebook value of a Rulebook or a LoadedRulebook."""
-    return rules.rulebook if isinstance(rules, LoadedRulebook) else rules
 
 
 def validate_rulebook(data: Any, source: str = "<rulebook>") -> Rulebook:

@@ -10,8 +10,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .rulebook import Provenance
+if TYPE_CHECKING:  # pydantic: a rulebook from the cache is a model.light record
+    from .rulebook import Provenance
 
 WITHIN, BELOW, ABOVE = "within", "below minimum", "above maximum"
 

@@ -1,12 +1,10 @@
-"""Rebuilding a rulebook that was validated before, from its canonical JSON, without validating again.
+"""Rebuilding a pydantic model that was validated before, from its JSON data, without validating again.
 
-`io.rulebook_cache` keeps the canonical JSON of every validated rulebook file (the text its
-content hash is taken of). Loading it back must not execute anything and should not pay for
-pydantic's schema building: this module walks the models' declared fields and builds each value
-with `model_construct` (the JSON text has been checked against its content hash by then, and
-was written by `Rulebook.canonical_json` from a validated rulebook). Values come back as the
-types the models declare (tuples, Decimal, date, nested models), so the result equals the
-validated rulebook (`tests/test_rulebook_cache.py`).
+A rulebook read from the cache is a `model.light` record; when something asks it for pydantic's
+own API (`model_dump`, `model_fields`, ...) the equivalent pydantic model is built here: this
+module walks the models' declared fields and builds each value with `model_construct`, as the
+types the models declare (tuples, Decimal, date, nested models), without building pydantic's
+schemas. The data comes from content checked against its hash (`io.rulebook_cache`).
 """
 from __future__ import annotations
 
@@ -18,16 +16,11 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel
 
-from .rulebook import Rulebook
 
 
-def rulebook_from_canonical(data: dict[str, Any], canonical_json: str, sha256: str) -> Rulebook:
-    """A Rulebook from the parsed canonical JSON of a validated rulebook, with its hash known."""
-    rulebook = _construct(Rulebook, data)
-    # The derived text and hash are what they were: keep them (cached properties) rather than re-dump.
-    rulebook.__dict__["canonical_json"] = canonical_json
-    rulebook.__dict__["sha256"] = sha256
-    return rulebook
+def construct(model: type[BaseModel], data: dict[str, Any]) -> BaseModel:
+    """A model (and its nested models) from the JSON data of one validated before, not validated again."""
+    return _construct(model, data)
 
 
 def _construct(model: type[BaseModel], data: dict[str, Any]) -> BaseModel:

@@ -7,7 +7,7 @@ two paths can be proven equal (`same`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 import pandas as pd
@@ -26,7 +26,10 @@ from ..engine.bulk_extras import SAMPLE_ABOVE, SAMPLE_BELOW, SAMPLE_NONE, SAMPLE
 from ..engine.decide import compile_rulebook
 from ..model.samples import ABOVE, BELOW, WITHIN
 from ..model.evidence import Judgements
-from ..model.rulebook import NOT_INSPECTED, Rulebook
+from ..model.views import NOT_INSPECTED
+
+if TYPE_CHECKING:  # the pydantic models: a rulebook from the cache is a model.light record
+    from ..model.rulebook import Rulebook
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from ..model.rulebook import BandRow, CountCondition, Rulebook, _AggregateConditions
+if TYPE_CHECKING:  # the pydantic models: a rulebook from the cache is a model.light record
+    from ..model.rulebook import BandRow, CountCondition, Rulebook, _AggregateConditions
 
 
 def pct_text(value: float) -> str:

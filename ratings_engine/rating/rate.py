@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 import pandas as pd
 
@@ -25,11 +25,14 @@ from ..model.results import (
     StandardResult,
     UnitResult,
 )
-from ..model.rulebook import NOT_INSPECTED, Rulebook, Standard
+from ..model.views import NOT_INSPECTED
 from . import explain
 from .margins import KeyQuestionBands, OverallBands
 from .mixed import case_part, mixed_standard
 from .samples import apply_samples
+
+if TYPE_CHECKING:  # the pydantic models: a rulebook from the cache is a model.light record
+    from ..model.rulebook import Rulebook, Standard
 
 
 @dataclass(frozen=True)

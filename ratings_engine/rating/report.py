@@ -14,7 +14,7 @@ from ..model.errors import InputError
 from ..model.notices import Notice
 from ..model.evidence import CaseEvidence, Judgements, TallyEvidence
 from ..model.results import RatingReport, RulebookStamp, UnitResult
-from ..model.rulebook import LoadedRulebook
+from ..model.views import LoadedRulebook
 from .rate import rate_tallies
 from .samples import sample_warnings
 from .tally import evidence_tallies

@@ -6,7 +6,7 @@ import json
 from typing import IO
 
 from ..model.results import Decision, Margin, RatingReport, StandardResult, UnitResult
-from ..model.rulebook import NOT_INSPECTED
+from ..model.views import NOT_INSPECTED
 from ..rating.rate import paused_collector
 from .text_table import line, table
 

@@ -40,7 +40,7 @@ from typing import Any, Literal, Sequence
 from ..engine.decide import CompiledRulebook, compile_rulebook
 from ..io.rulebooks import load_rulebook_file, parent_rulebook, resolve_rulebook_path, with_changes
 from ..model.errors import Location, RulebookError
-from ..model.rulebook import LoadedRulebook, Rulebook
+from ..model.rulebook import LoadedRulebook, Rulebook, RulebookViews
 from ..rating import explain
 from .check_bands import same_row, check_key_question_bands
 from .check_overall import check_overall
@@ -161,7 +161,7 @@ def check_rulebook(rules: Rulebook | LoadedRulebook | str | Path, max_sample: in
         raise RulebookError(f"--max-sample must be between 1 and {MAX_SAMPLE_LIMIT} (got {max_sample})")
     if isinstance(rules, LoadedRulebook):
         loaded = rules
-    elif isinstance(rules, Rulebook):
+    elif isinstance(rules, RulebookViews):  # validated, or a record from the rulebook cache
         loaded = LoadedRulebook(rules, None, None)
     else:
         path = resolve_rulebook_path(rules)
