@@ -177,10 +177,11 @@ def test_an_interrupted_write_leaves_the_earlier_file_intact(tmp_path, monkeypat
     target.write_text("the earlier, good file\n")
     from ratings_engine.render import ratings
 
-    def half_written_then_killed(report):
+    def half_written_then_killed(report, handle, pretty=False):
+        handle.write('{"format":"ratings-engine/1","units":[')  # JSON is streamed: some of it is written
         raise KeyboardInterrupt  # as if the run were interrupted while rendering
 
-    monkeypatch.setattr(ratings, "to_json", half_written_then_killed)
+    monkeypatch.setattr(ratings, "write_json", half_written_then_killed)
     result = invoke("pdu", *CASES_ARGS, "-o", target)
     assert result.exit_code != 0
     assert target.read_text() == "the earlier, good file\n"

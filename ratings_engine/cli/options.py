@@ -195,3 +195,9 @@ def rating_kwargs(options: dict[str, Any]) -> dict[str, Any]:
     if texts or file is not None:
         out["overrides"] = [*texts, *([file] if file is not None else [])]
     return out
+
+
+def json_options() -> Callable:
+    """--pretty: commands whose JSON is written unit by unit, compact unless asked otherwise."""
+    return _stack([click.option("--pretty", is_flag=True,
+                                help="Indent JSON output by two spaces (default: compact, one line).")])

@@ -16,7 +16,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Union
+from typing import IO, Callable, Iterable, Union
 
 import click
 
@@ -30,6 +30,14 @@ EXIT_INCOMPLETE = 4  # rated, but an overall rating was refused (e.g. judgement 
 EXTENSIONS = {".txt": "table", ".text": "table", ".json": "json", ".md": "markdown", ".markdown": "markdown",
               ".csv": "csv", ".xlsx": "xlsx", ".html": "html", ".htm": "html", ".pdf": "pdf"}
 BINARY = {"xlsx", "pdf"}
+
+@dataclass(frozen=True)
+class Streamed:
+    """A renderer that writes its content piece by piece to a text handle (e.g. JSON unit by unit),
+    never holding it whole; it takes the place of a renderer function in `Output.write`."""
+
+    write_to: Callable[[IO[str]], None]
+
 
 Content = Union[str, bytes]
 
@@ -53,8 +61,11 @@ class Output:
     def machine_readable(self) -> bool:
         return self.fmt in ("json", "csv", "xlsx")
 
-    def write(self, renderers: dict[str, Callable[[], Content]]) -> None:
+    def write(self, renderers: dict[str, Callable[[], Content] | Streamed]) -> None:
         """Render in this output's format and write it (stdout or the file, atomically)."""
+        if isinstance(renderers[self.fmt], Streamed):
+            self._stream(renderers[self.fmt])
+            return
         if self.path is None:
             from ..render.text_table import use_style
 
@@ -75,6 +86,21 @@ class Output:
             write_text(self.path, content, encoding="utf-8-sig", newline="")
         else:
             write_text(self.path, content)
+
+
+    def _stream(self, content: Streamed) -> None:
+        if self.path is None:
+            try:
+                content.write_to(sys.stdout)
+                sys.stdout.flush()
+            except BrokenPipeError:  # the reader stopped early (`| head`): nothing more to say to it
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+            return
+        from ..io.files import atomic_output
+
+        with atomic_output(self.path) as handle:
+            content.write_to(handle)
 
 
 def choose(fmt: str | None, path: Path | None, formats: Iterable[str], default: str = "table", *,

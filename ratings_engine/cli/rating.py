@@ -5,9 +5,9 @@ import sys
 
 import click
 
-from .options import (PATH, input_kwargs, input_options, output_options, rating_kwargs, rating_options, report_format,
-                      report_options, rules_option)
-from .output import EXIT_INCOMPLETE, EXIT_OK, choose, echo_audit, echo_messages
+from .options import (PATH, input_kwargs, input_options, json_options, output_options, rating_kwargs, rating_options,
+                      report_format, report_options, rules_option)
+from .output import EXIT_INCOMPLETE, EXIT_OK, Streamed, choose, echo_audit, echo_messages
 
 FORMATS = ["table", "markdown", "json", "csv", "xlsx", "html", "pdf"]
 
@@ -65,7 +65,7 @@ def page_options(options: dict, cases, loaded, inputs: dict, rating: dict) -> di
 
 
 def _rate(cases, rules: str | None, changes, explain: bool, fmt, output, force, audit, options: dict,
-          default_rules: str | None = None, kind: str | None = None) -> None:
+          default_rules: str | None = None, kind: str | None = None, pretty: bool = False) -> None:
     from .. import api
 
     fmt = report_format(fmt, options.pop("pdf", False))
@@ -85,7 +85,7 @@ def _rate(cases, rules: str | None, changes, explain: bool, fmt, output, force, 
     page = page_options(options, cases, loaded, inputs, rating)
     if report is None:
         report = api.rate(cases, loaded, **inputs, **rating)
-    out.write(renderers(report, loaded.rulebook, explain=explain, **page))
+    out.write(renderers(report, loaded.rulebook, explain=explain, pretty=pretty, **page))
     if out.to_file or out.fmt not in ("table", "markdown"):
         echo_messages(report.warnings, report.notes)
     if audit:
@@ -98,8 +98,9 @@ def _rate(cases, rules: str | None, changes, explain: bool, fmt, output, force, 
 
 
 def renderers(report, rulebook, *, explain: bool = False, validation=None, marking: str | None = None,
-              confidence=None) -> dict:
-    """A rating report in every format `rate pdu` writes (each rendered only when asked for).
+              confidence=None, pretty: bool = False) -> dict:
+    """A rating report in every format `rate pdu` writes (each rendered only when asked for; JSON is
+    streamed unit by unit, compact unless `pretty`).
 
     `marking` and `confidence` (a function of the report giving its bootstrap, or None) are for
     the HTML and PDF report."""
@@ -133,7 +134,7 @@ def renderers(report, rulebook, *, explain: bool = False, validation=None, marki
     return {
         "table": lambda: ratings.to_table(report, domains, explain=explain, fmt="simple"),
         "markdown": lambda: ratings.to_table(report, domains, explain=explain, fmt="github"),
-        "json": lambda: ratings.to_json(report),
+        "json": Streamed(lambda handle: ratings.write_json(report, handle, pretty=pretty)),
         "csv": csv, "xlsx": xlsx, "html": html, "pdf": pdf,
     }
 
@@ -146,9 +147,10 @@ def _rating_command(name: str, default_rules: str | None, doc: str, kind: str | 
     @click.option("--explain", "-e", is_flag=True, help="Explain every decision (table and markdown).")
     @input_options(overrides=True)
     @output_options(FORMATS)
+    @json_options()
     @report_options()
-    def command(cases, rules, changes, explain, fmt, output, force, audit, **options):
-        _rate(cases, rules, changes, explain, fmt, output, force, audit, options, default_rules, kind)
+    def command(cases, rules, changes, explain, pretty, fmt, output, force, audit, **options):
+        _rate(cases, rules, changes, explain, fmt, output, force, audit, options, default_rules, kind, pretty)
 
     return command
 
