@@ -18,11 +18,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 from ..model.errors import Location, Problem, RulebookError
-from ..model.located import key_path, line_of
 from ..model.suggest import did_you_mean
 from ..model.views import DEFAULT_RULEBOOK, MAX_ROWS_PER_TABLE, LoadedRulebook, RulebookViews, as_rulebook
 from . import rulebook_cache
-from .yaml_files import parse_yaml_mapping
 
 if TYPE_CHECKING:  # pydantic is imported only where a rulebook is validated
     from ..model.rulebook import Rulebook
@@ -148,6 +146,8 @@ def parse_rulebook_yaml(raw: bytes, source: str) -> Any:
     if key not in _parsed and len(_parsed) >= MAX_PARSED_CACHE:
         _parsed.clear()  # a long-running process reading many rulebooks keeps a bounded cache
     if key not in _parsed:
+        from .yaml_files import parse_yaml_mapping  # not needed when the rulebook comes from the cache
+
         data = parse_yaml_mapping(raw, source, "rulebook", RulebookError)
         _check_list_lengths(data, source)
         _parsed[key] = data
@@ -157,6 +157,8 @@ def parse_rulebook_yaml(raw: bytes, source: str) -> Any:
 def _check_list_lengths(data: Any, source: str) -> None:
     """No list in a rulebook is longer than MAX_ROWS_PER_TABLE items: checked before anything else
     handles the data (copying a long round-trip list takes time quadratic in its length)."""
+    from ..model.located import key_path, line_of
+
     stack = [(data, (), 1)]
     while stack:
         node, path, line = stack.pop()
