@@ -1,5 +1,7 @@
 """Rulebooks are data: loaded safely, validated, and every problem located by file, line and key path."""
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from conftest import SHIPPED_RULEBOOK
 
 from ratings_engine import RulebookError, load_rulebook
@@ -202,3 +204,17 @@ def test_override_errors_name_the_assignment_or_the_key_path(pdu_rulebook, assig
     text = str(caught.value)
     assert message in text
     assert assignment.partition("=")[0] in text or f"--set {assignment!r}" in text
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.integers(-10**6, 10**6).map(str),
+                 st.decimals(min_value=-1000, max_value=1000, places=2, allow_nan=False).map(lambda d: f"{d:f}"),
+                 st.sampled_from(["070", "1e3", "1.", ".5", "+3", "0x1F", "Good", "null", "[Good]", "-0", "0.50"])))
+def test_set_values_read_as_yaml_reads_them(text):
+    from ruamel.yaml import YAML
+
+    from ratings_engine.io.rulebooks import _parse_value
+
+    expected = YAML(typ="safe", pure=True).load(text)
+    got = _parse_value(text, f"x={text}")
+    assert got == expected and type(got) is type(expected), (text, got, expected)

@@ -74,7 +74,7 @@ def _record(message: str) -> tuple[int, str]:
     """(fact id, rule name) of one firing (read with a pattern; JSON when the pattern does not fit)."""
     found = _FIRING.match(message)
     if found is not None:
-        return int(found.group(2)), found.group(1)
+        return int(found[2]), found[1]
     (rule_name, match), = json.loads(message).items()
     return match["m"]["fid"], rule_name
 

@@ -222,7 +222,12 @@ def value_at(rulebook: Rulebook | LoadedRulebook, path: str) -> Any:
     return node
 
 
+_PLAIN_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?")
+
+
 def _parse_value(text: str, assignment: str) -> Any:
+    if _PLAIN_NUMBER.fullmatch(text):  # a plain number, as YAML reads it (the common case of a sweep)
+        return float(text) if "." in text else int(text)
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 

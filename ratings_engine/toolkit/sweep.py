@@ -148,9 +148,9 @@ def sweep(corpus: Sequence[str | Path], rules=DEFAULT_RULEBOOK, *, vary: Sequenc
 
     results = []
     refused = 0
+    judged = judgement_codes(base, given, units, layout)  # the same for every variant (same scale and standards)
     with Progress(len(values), "Sweeping", quiet=quiet, started=started) as bar:
         for value, variant in zip(values, variants):
-            judged = judgement_codes(variant, given, units, layout)
             try:
                 ratings = evaluate(compile_rulebook(variant), arrays.sufficient, arrays.applicable, arrays.present,
                                    judged, allow_partial=allow_partial, layout=Layout(variant))
