@@ -57,18 +57,26 @@ def rate_command() -> list[str]:
     return [rate] if rate else [sys.executable, "-m", "ratings_engine"]
 
 
+#: Runs a command and reports its rusage. Linux counts, in a child's peak memory (ru_maxrss), the
+#: memory of the process it was forked from; this small launcher is that process, so the figure
+#: is the command's own (plus the launcher's few MB), not the benchmark script's.
+LAUNCHER = ("import json, os, subprocess, sys, time\n"
+            "start = time.perf_counter()\n"
+            "proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)\n"
+            "_, status, usage = os.wait4(proc.pid, 0)\n"
+            "wall = time.perf_counter() - start\n"
+            "sys.stderr.write(proc.stderr.read().decode(errors='replace'))\n"
+            "print(json.dumps({'code': os.waitstatus_to_exitcode(status), 'wall': wall,"
+            " 'cpu': usage.ru_utime + usage.ru_stime, 'mb': usage.ru_maxrss / 1024}))\n")
+
+
 def measure(command: list[str]) -> dict:
     """Run a command to its end: CPU seconds, wall seconds and peak memory (MB) of the process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    err = proc.stderr.read().decode(errors="replace")
-    proc.stderr.close()
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode not in (0, 4):
-        raise SystemExit(f"failed ({proc.returncode}): {' '.join(command)}\n{err[-2000:]}")
-    return {"cpu": usage.ru_utime + usage.ru_stime, "wall": wall, "mb": usage.ru_maxrss / 1024}
+    done = subprocess.run([sys.executable, "-c", LAUNCHER, *command], capture_output=True, text=True)
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    if figures["code"] not in (0, 4):
+        raise SystemExit(f"failed ({figures['code']}): {' '.join(command)}\n{done.stderr[-2000:]}")
+    return figures
 
 
 def interleaved(commands: dict[str, list[str]], runs: int) -> dict[str, dict]:
