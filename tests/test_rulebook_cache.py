@@ -172,6 +172,9 @@ def test_a_rulebook_from_the_cache_is_a_frozen_record_that_reads_like_the_model(
     assert list(type(cached.policies).model_fields) == list(type(validated_rb.policies).model_fields)
     assert cached.model_dump(mode="json", by_alias=True, exclude_none=True) == \
         validated_rb.model_dump(mode="json", by_alias=True, exclude_none=True)
+    import pickle
+    again = pickle.loads(pickle.dumps(cached))
+    assert again == cached and again.sha256 == cached.sha256 and again.rank("Good") == 2
 
 
 def test_rate_from_a_warm_cache_imports_neither_pydantic_nor_ruamel(tmp_path):

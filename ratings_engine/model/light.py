@@ -64,6 +64,10 @@ class Record(metaclass=_RecordType):
     def __hash__(self) -> int:
         return hash(self._key())
 
+    def __reduce__(self):  # picklable although its class is made at run time
+        state = {k: v for k, v in self.__dict__.items() if k != "_model"}
+        return (_rebuild, (self._model_name, self._fields, state))
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({', '.join(f'{n}={self.__dict__[n]!r}' for n, _, _ in self._fields)})"
 
@@ -103,6 +107,12 @@ def _record_class(name: str) -> type:
     if name not in _classes:
         _classes[name] = _RecordType(name, (Record,), {"__module__": __name__, "_model_name": name})
     return _classes[name]
+
+
+def _rebuild(model_name: str, fields: tuple, state: dict) -> Record:
+    record = _record_class(model_name)(fields, {})
+    record.__dict__.update(state)
+    return record
 
 
 def _pydantic_class(name: str) -> type:
