@@ -1,6 +1,7 @@
 """`rate pdu` and `rate unit`: rate units from a case file, tally file or workbook, and explain why."""
 from __future__ import annotations
 
+import gc
 import sys
 
 import click
@@ -83,9 +84,13 @@ def _rate(cases, rules: str | None, changes, explain: bool, fmt, output, force, 
         rules = report.rulebook.file or report.rulebook.id
     loaded = load_rules(cases, rules, changes, default_rules)
     page = page_options(options, cases, loaded, inputs, rating)
-    if report is None:
-        report = api.rate(cases, loaded, **inputs, **rating)
-    out.write(renderers(report, loaded.rulebook, explain=explain, pretty=pretty, **page))
+    from ..rating.rate import paused_collector
+
+    with paused_collector():  # results are acyclic: no collector passes while they are built and written
+        if report is None:
+            report = api.rate(cases, loaded, **inputs, **rating)
+        out.write(renderers(report, loaded.rulebook, explain=explain, pretty=pretty, **page))
+        gc.freeze()  # the process ends soon: spare the collector's final pass over what it built
     if out.to_file or out.fmt not in ("table", "markdown"):
         echo_messages(report.warnings, report.notes)
     if audit:

@@ -50,6 +50,7 @@ _handles: dict[str, int] = {}  # ruleset name -> durable_rules' handle
 _order: dict[str, dict[str, int]] = {}  # ruleset name -> rule name -> position in the table
 _groups: dict[str, tuple[str, ...]] = {}  # a long table's name -> the rulesets it is split into
 _memo: dict[str, dict[tuple, tuple[str, ...]]] = {}
+_sink: list[tuple[int, str]] = []  # (fact id, rule name) of the current session's firings, as recorded
 _session_ids = itertools.count(1)
 _stats = {"facts_asserted": 0, "sessions": 0}
 #: durable_rules' result codes for assert_facts (its Ruleset._handle_result): 2 = already observed.
@@ -143,9 +144,9 @@ def _assert_session(ruleset: str, facts: list[dict]) -> list[list[str]]:
     handle = _handles[ruleset]
     sid = f"s{next(_session_ids)}"
     batch = [{**fact, "t": FACT_TYPE, "fid": i, "sid": sid} for i, fact in enumerate(facts)]
-    hits: list[tuple[int, str]] = []
     failure = None
     collided = False
+    _sink.clear()
     try:
         try:
             code, state = engine.assert_facts(handle, json.dumps(batch))
@@ -155,15 +156,19 @@ def _assert_session(ruleset: str, facts: list[dict]) -> list[list[str]]:
                 result = engine.start_action_for_state(handle, state)
                 message = result[1] if result else None
                 while message:
+                    fid, rule_name = None, "?"
                     try:
-                        hits.append(_record(message))
+                        fid, rule_name = _record(message)
+                        _sink.append((fid, rule_name))
                     except Exception as exc:  # noqa: BLE001 - reported after the session is cleaned up
-                        failure = failure or (message, f"{type(exc).__name__}: {exc}")
+                        failure = failure or (fid, rule_name, message, f"{type(exc).__name__}: {exc}")
                     message = engine.complete_and_start_action(handle, state)
         except Exception as exc:  # noqa: BLE001 - a durable_rules failure is never a rating
             raise EngineError(f"durable_rules failed asserting facts (ruleset {ruleset}): "
                               f"{type(exc).__name__}: {exc}") from None
+        hits = list(_sink)
     finally:
+        _sink.clear()
         try:
             engine.delete_state(handle, sid)
         except Exception as exc:  # noqa: BLE001
@@ -171,8 +176,9 @@ def _assert_session(ruleset: str, facts: list[dict]) -> list[list[str]]:
         _stats["sessions"] += 1
         _stats["facts_asserted"] += len(facts)
     if failure is not None:
-        message, error = failure
-        raise EngineError(f"a rule action failed (ruleset {ruleset}, firing {message[:300]}): {error}")
+        fid, rule_name, message, error = failure
+        fact = facts[fid] if isinstance(fid, int) and 0 <= fid < len(facts) else message[:300]
+        raise EngineError(f"a rule action failed (ruleset {ruleset}, rule {rule_name}, fact {fact}): {error}")
     if collided:
         if len(facts) == 1:
             raise EngineError(f"durable_rules rejected a fact as already observed: {facts[0]}")

@@ -61,11 +61,14 @@ class Record(metaclass=_RecordType):
             return _plain(self) == other.model_dump(mode="json", by_alias=True)
         return NotImplemented
 
-    def __hash__(self) -> int:
-        return hash(self._key())
+    def __hash__(self) -> int:  # frozen: computed once (provenances are hashed for every decision written)
+        value = self.__dict__.get("_hash")
+        if value is None:
+            value = self.__dict__["_hash"] = hash(self._key())
+        return value
 
     def __reduce__(self):  # picklable although its class is made at run time
-        state = {k: v for k, v in self.__dict__.items() if k != "_model"}
+        state = {k: v for k, v in self.__dict__.items() if k not in ("_model", "_hash")}
         return (_rebuild, (self._model_name, self._fields, state))
 
     def __repr__(self) -> str:

@@ -53,7 +53,9 @@ def paused_collector() -> Iterator[None]:
     A national corpus makes hundreds of thousands of small result objects (decisions, dicts);
     each allocation burst triggers a full collection over an ever larger heap, which costs more
     than the building itself. The results hold no reference cycles, so nothing is lost by
-    collecting once afterwards (Python's normal behaviour resumes on exit).
+    pausing the collector while they are built; it resumes on exit (nested uses resume at the
+    outermost). A one-shot command can also spare the final passes over what it built
+    (`cli.rating`: `gc.freeze()` before the process ends).
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -61,8 +63,6 @@ def paused_collector() -> Iterator[None]:
         yield
     finally:
         if enabled:
-            gc.freeze()  # what was built goes to the oldest generation without a scan of it ...
-            gc.unfreeze()  # ... (freeze parks every tracked object, unfreeze hands them to the oldest)
             gc.enable()
 
 
