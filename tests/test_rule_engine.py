@@ -3,6 +3,7 @@
 The band oracle below reads the bounds from the rulebook's own rows and compares with exact
 fractions, so it checks durable_rules' integer arithmetic without restating any threshold.
 """
+import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
@@ -323,23 +324,26 @@ def test_a_capped_rating_is_shown_in_the_table(write_file, shipped_rulebook_text
 
 
 def test_a_32_bit_identity_collision_is_retried_one_fact_per_session(monkeypatch):
-    """durable_rules refuses a fact whose 32-bit identity it has seen in the session (MessageObservedException):
-    the batch is asserted again one fact per session, and a single refused fact is an EngineError."""
-    from durable.engine import MessageObservedException
-
-    host = rule_engine._get_host()
-    real = host.assert_facts
+    """durable_rules refuses a fact whose 32-bit identity it has seen in the session (result code 2,
+    its MessageObservedException): the batch is asserted again one fact per session, and a single
+    refused fact is an EngineError."""
+    engine = rule_engine._get_engine()
     calls = []
 
-    def colliding(ruleset, batch):
-        calls.append(len(batch))
-        if len(batch) > 1 or batch[0]["v"] == 13:
-            real(ruleset, batch)  # the facts are asserted, then reported as a collision
-            raise MessageObservedException(batch[0])
-        return real(ruleset, batch)
+    class Colliding:
+        """durable_rules' engine, but batches of several facts (and the fact v=13) collide."""
+
+        def __getattr__(self, attr):
+            return getattr(engine, attr)
+
+        def assert_facts(self, handle, text):
+            batch = json.loads(text)
+            calls.append(len(batch))
+            code, state = engine.assert_facts(handle, text)  # the facts are asserted, then reported as a collision
+            return (2, state) if len(batch) > 1 or batch[0]["v"] == 13 else (code, state)
 
     name = rule_engine.register([("low", {"$lt": {"v": 10}}), (f"odd_{uuid.uuid4().hex}", {"v": 7})])
-    monkeypatch.setattr(host, "assert_facts", colliding)
+    monkeypatch.setattr(rule_engine, "_engine", Colliding())
     facts = [{"v": v} for v in (3, 7, 12)]
     assert rule_engine.match(name, facts) == [("low",), ("low", name_of_odd(name)), ()]
     assert calls == [3, 1, 1, 1]  # one batch refused, then each fact in a session of its own
@@ -348,4 +352,4 @@ def test_a_32_bit_identity_collision_is_retried_one_fact_per_session(monkeypatch
 
 
 def name_of_odd(ruleset: str) -> str:
-    return next(r for r in rule_engine._get_host().get_ruleset(ruleset)._definition if r.startswith("odd_"))
+    return next(r for r in rule_engine._order[ruleset] if r.startswith("odd_"))

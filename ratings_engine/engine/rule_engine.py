@@ -150,19 +150,20 @@ def _assert_session(ruleset: str, facts: list[dict]) -> list[list[str]]:
     try:
         try:
             code, state = engine.assert_facts(handle, json.dumps(batch))
-            if code == _OBSERVED:
-                collided = True  # two distinct facts hashed alike (32-bit identity)
-            else:
-                result = engine.start_action_for_state(handle, state)
-                message = result[1] if result else None
-                while message:
-                    fid, rule_name = None, "?"
+            collided = code == _OBSERVED  # two distinct facts hashed alike (32-bit identity)
+            # Every firing is taken off the engine's queue (a refused batch may have queued some:
+            # they are drained, not recorded), so no session is deleted with actions pending.
+            result = engine.start_action_for_state(handle, state)
+            message = result[1] if result else None
+            while message:
+                fid, rule_name = None, "?"
+                if not collided:
                     try:
                         fid, rule_name = _record(message)
                         _sink.append((fid, rule_name))
                     except Exception as exc:  # noqa: BLE001 - reported after the session is cleaned up
                         failure = failure or (fid, rule_name, message, f"{type(exc).__name__}: {exc}")
-                    message = engine.complete_and_start_action(handle, state)
+                message = engine.complete_and_start_action(handle, state)
         except Exception as exc:  # noqa: BLE001 - a durable_rules failure is never a rating
             raise EngineError(f"durable_rules failed asserting facts (ruleset {ruleset}): "
                               f"{type(exc).__name__}: {exc}") from None
