@@ -162,6 +162,7 @@ class DecisionTable:
         self.outcome_key = outcome_key
         self.gap_allowed = gap_allowed
         self._by_name = {f"r{i}": row for i, row in enumerate(self.rows)}
+        self._chosen: dict[tuple[str, ...], Outcome] = {}
         self.ruleset = rule_engine.register([(f"r{i}", cond) for i, cond in enumerate(conditions)])
 
     def outcome_of(self, row) -> str:
@@ -177,14 +178,18 @@ class DecisionTable:
         error: for hypothetical inputs (margins) that a rulebook need not cover.
         """
         results = []
+        chosen = self._chosen  # the hit policy's pick depends only on the rows matched: once per set of rows
         for fact, names in zip(facts, rule_engine.match(self.ruleset, facts)):
-            rows = [self._by_name[n] for n in names]
-            try:
-                results.append(self._apply_hit_policy(rows, fact, describe))
-            except DecisionTableError:
-                if strict:
-                    raise
-                results.append(Outcome(None, tuple(r.id for r in rows)))
+            outcome = chosen.get(names)
+            if outcome is None:
+                rows = [self._by_name[n] for n in names]
+                try:
+                    outcome = chosen[names] = self._apply_hit_policy(rows, fact, describe)
+                except DecisionTableError:
+                    if strict:
+                        raise  # the message names this fact: never memoised
+                    outcome = Outcome(None, tuple(r.id for r in rows))
+            results.append(outcome)
         return results
 
     def matching(self, facts: Sequence[dict[str, int]]) -> list[tuple]:
