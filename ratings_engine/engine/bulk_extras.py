@@ -8,12 +8,15 @@ rating's rank, NOT_RATED (-1) or MISSING (-2).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..model.errors import InputError
-from ..model.rulebook import Rulebook, Standard
 from ..model.rulebook_checks import sample_key_questions
+
+if TYPE_CHECKING:  # the pydantic models: a rulebook from the cache is a model.light record
+    from ..model.rulebook import Rulebook, Standard
 
 NOT_RATED = -1
 MISSING = -2

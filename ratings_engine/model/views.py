@@ -28,7 +28,7 @@ MAX_STANDARDS = 200
 class StandardViews:
     """Views of a standard's fields."""
 
-    key_questions: tuple
+    # (no annotations here: pydantic would take them for fields of the models that use these views)
 
     @property
     def case_key_questions(self) -> tuple:
@@ -44,8 +44,7 @@ class StandardViews:
 class EffectiveViews:
     """Views of a framework's effective dates."""
 
-    from_: date
-    to: date | None
+    # (no annotations here: pydantic would take them for fields of the models that use these views)
 
     def covers(self, day: date) -> bool:
         """True when the framework was in force on `day` (both ends included)."""
@@ -55,11 +54,7 @@ class EffectiveViews:
 class RulebookViews:
     """Convenient views of a rulebook's fields (derived, never stored)."""
 
-    framework: Any
-    ratings: tuple[str, ...]
-    scores: Any
-    effective: Any
-    experimental: bool
+    # (no annotations here: pydantic would take them for fields of the models that use these views)
 
     @cached_property
     def standards(self) -> tuple:

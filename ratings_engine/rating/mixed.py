@@ -23,9 +23,14 @@ the two agree.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..model.evidence import Judgement
 from ..model.results import Decision, KeyQuestionResult, Margin, StandardResult
-from ..model.rulebook import NOT_INSPECTED, Rulebook, Standard
+from ..model.views import NOT_INSPECTED
+
+if TYPE_CHECKING:  # the pydantic models: a rulebook from the cache is a model.light record
+    from ..model.rulebook import Rulebook, Standard
 
 
 def case_part(std: Standard) -> Standard:

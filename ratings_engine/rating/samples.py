@@ -15,12 +15,15 @@ A sample's size in a unit is the largest number of applicable cases among its ke
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from ..model.results import Decision, StandardResult
-from ..model.rulebook import NOT_INSPECTED, Rulebook
 from ..model.rulebook_checks import sample_key_questions
 from ..model.samples import ABOVE, BELOW, WITHIN, SampleCheck
+from ..model.views import NOT_INSPECTED
+
+if TYPE_CHECKING:  # the pydantic models: a rulebook from the cache is a model.light record
+    from ..model.rulebook import Rulebook
 
 
 def sample_checks(rulebook: Rulebook, applicable: Mapping[str, int]) -> tuple[SampleCheck, ...]:

@@ -10,12 +10,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from ..io.rulebooks import load_rulebook_file, parse_rulebook_yaml, resolve_rulebook_path, rules_dir
 from ..model.errors import InputError, RulebookError
-from ..model.rulebook import RESERVED_COLUMNS, LoadedRulebook, Rulebook
-from .check import provenance_summary
+from ..model.views import RESERVED_COLUMNS, LoadedRulebook
+
+if TYPE_CHECKING:  # pydantic (and the checks) only where a rulebook is described, not on every rating
+    from ..model.rulebook import Rulebook
 
 GRADES = ("confirmed", "recalled", "uncertain", "none")
 
@@ -62,6 +64,8 @@ def provenance_counts(rulebook: Rulebook) -> dict[str, int]:
     each policy, each standard and each band or limit row once; a row without its own
     provenance takes its table's; "none" counts rules without any.
     """
+    from .check import provenance_summary
+
     total = provenance_summary(rulebook)["total"]
     return {grade: int(total.get(grade, 0)) for grade in GRADES}
 
