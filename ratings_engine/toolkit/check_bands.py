@@ -16,7 +16,7 @@ from typing import Any, Iterable, Protocol, Sequence
 from ..engine.changepoints import Piece as _Piece
 from ..engine.changepoints import band_profile, band_row_matches, compared_fraction
 from ..engine.decide import CompiledRulebook, percentage_fact
-from ..model.rulebook import BandRow, Rulebook
+from ..model.rulebook import Rulebook
 from ..rating import explain
 
 __all__ = ["band_row_matches", "check_key_question_bands", "compared_fraction", "same_row"]
