@@ -128,7 +128,7 @@ def rate(cases: pd.DataFrame | PathLike, rules: RulebookLike | None = None, *,
          sheet: str | None = None, judgements_sheet: str | None = None, encoding: str | None = None,
          delimiter: str | None = None, changes: Sequence[str] = (), overrides: Overrides = None,
          overrides_sheet: str | None = None, inspection_date: str | date | None = None,
-         unit_kind: str | None = None) -> RatingReport:
+         unit_kind: str | None = None, text_columns: Sequence[str] = ()) -> RatingReport:
     """Rate every unit in a case file or tally file (or a DataFrame of either).
 
     `rules`: a shipped rulebook id, a file, or `load_rulebook(...)`; by default the one a workbook
@@ -140,7 +140,8 @@ def rate(cases: pd.DataFrame | PathLike, rules: RulebookLike | None = None, *,
     rating is refused, or with `allow_partial=True` computed from the rest and labelled partial.
     `overrides`: panel overrides (a file, `"STD=RATING:REASON"` strings, or an OverrideSet).
     `.xlsx` files are read from the sheet named by `sheet` / `judgements_sheet`, else the sheet
-    named Cases / Judgements. `encoding` and `delimiter` apply to every CSV file read.
+    named Cases / Judgements. `encoding` and `delimiter` apply to every CSV file read;
+    `text_columns` names free-text columns (of any of them) whose quoted cells may span lines.
     `inspection_date` (YYYY-MM-DD; or an `inspection_date` column per unit): with `rules=None`
     the shipped rulebook in force that day is picked (of `unit_kind`, fitting the case file's
     columns) and the notes say so; a unit inspected when the rulebook was not in force is warned about.
@@ -157,9 +158,10 @@ def rate(cases: pd.DataFrame | PathLike, rules: RulebookLike | None = None, *,
     rulebook = loaded.rulebook
     given_overrides = load_overrides(overrides, loaded, sheet=overrides_sheet)
     evidence = load_evidence(cases, rulebook, unit=unit, blank=blank, ignore_columns=ignore_columns, sheet=sheet,
-                             encoding=encoding, delimiter=delimiter)
+                             encoding=encoding, delimiter=delimiter, text_columns=text_columns)
     judgements, note = _judgements_for(cases, judgements)
-    given = load_judgements(judgements, rulebook, sheet=judgements_sheet, encoding=encoding, delimiter=delimiter)
+    given = load_judgements(judgements, rulebook, sheet=judgements_sheet, encoding=encoding, delimiter=delimiter,
+                            text_columns=text_columns)
     report = rate_evidence(evidence, loaded, given, allow_partial=allow_partial)
     dates = {**evidence.inspection_dates, **({u: day for u in evidence.units} if day is not None else {})}
     notes = tuple(n for n in (note_picked, rules_note, note) if n)

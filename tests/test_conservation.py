@@ -30,7 +30,9 @@ BLANK_ROWS = ["", ",,,,,,,", " , ,", ",,,"]
 
 
 def balanced(audit: dict) -> bool:
-    return audit["rows_read"] == audit["rows_used"] + sum(audit["rows_skipped"].values())
+    lines = audit.get("lines_read")
+    return (audit["rows_read"] == audit["rows_used"] + sum(audit["rows_skipped"].values())
+            and (lines is None or lines == audit["rows_read"] + audit.get("line_breaks_in_text_cells", 0)))
 
 
 @st.composite
@@ -103,7 +105,7 @@ def test_tally_file_audit_counts_blank_rows_and_other_units(tmp_path):
     report = api.rate(path, unit="W", allow_partial=True)
     audit = report.inputs[0]["audit"]
     assert report.inputs[0]["kind"] == "tallies"
-    assert audit == {"file": str(path), "rows_read": 8, "rows_used": 3,
+    assert audit == {"file": str(path), "lines_read": 8, "rows_read": 8, "rows_used": 3,
                      "rows_skipped": {"blank row": 2, "unit other than 'W'": 3}} and balanced(audit)
 
 
@@ -136,7 +138,7 @@ def test_judgements_drafts_and_overrides_audits_through_rate_validate(tmp_path):
                                        "--overrides", str(overrides), "--format", "json"])
     assert result.exit_code in (0, 1), result.output
     inputs = {i["kind"]: i["audit"] for i in json.loads(result.stdout)["report"]["inputs"]}
-    assert inputs["judgements"] == {"file": str(judgements), "rows_read": 6, "rows_used": 4,
+    assert inputs["judgements"] == {"file": str(judgements), "lines_read": 6, "rows_read": 6, "rows_used": 4,
                                     "rows_skipped": {"blank row": 1, "unit not being rated": 1}}
     assert inputs["draft"]["rows_read"] == 4 and inputs["draft"]["rows_used"] == 3
     assert inputs["overrides"]["rows_read"] == 2 and inputs["overrides"]["rows_used"] == 1
@@ -150,7 +152,7 @@ def test_corpus_audits_cover_case_tally_and_judgement_files(tmp_path):
     (tmp_path / "judgements.csv").write_text("standard,rating,unit\n1.1,Good,T\n1.1,Good,Nowhere\n1.2,Good,north\n")
     report = api.rate_corpus(tmp_path, allow_partial=True)
     audits = {i["file"].rsplit("/", 1)[-1]: i["audit"] for i in report.inputs}
-    assert audits["north.csv"] == {"file": str(tmp_path / "north.csv"), "rows_read": 3, "rows_used": 2,
+    assert audits["north.csv"] == {"file": str(tmp_path / "north.csv"), "lines_read": 3, "rows_read": 3, "rows_used": 2,
                                    "rows_skipped": {"blank row": 1},
                                    "rows_flagged": {"no answers (every key question n/a)": 1}}
     assert audits["tallies.csv"]["rows_read"] == 4 and audits["tallies.csv"]["rows_used"] == 3

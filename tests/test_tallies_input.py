@@ -44,7 +44,7 @@ def test_rate_pdu_takes_a_tally_file(example_judgements):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["inputs"][0]["kind"] == "tallies"
-    assert data["inputs"][0]["audit"] == {"file": str(TALLIES), "rows_read": 12, "rows_used": 12, "rows_skipped": {}}
+    assert data["inputs"][0]["audit"] == {"file": str(TALLIES), "lines_read": 12, "rows_read": 12, "rows_used": 12, "rows_skipped": {}}
     assert data["units"][0]["overall"]["rating"] == "Requires improvement"
 
 

@@ -178,7 +178,10 @@ def audit_text(inputs) -> str:
         audit = i.get("audit") or {}
         digest = f" (sha256 {i['sha256'][:12]})" if i.get("sha256") else ""
         sheet = f", sheet {i['sheet']!r}" if i.get("sheet") else ""
-        rows = [["rows read", audit.get("rows_read")], ["rows used", audit.get("rows_used")]]
+        rows = [["lines read", audit["lines_read"]]] if "lines_read" in audit else []
+        if audit.get("line_breaks_in_text_cells"):
+            rows.append(["  of which inside free-text cells", audit["line_breaks_in_text_cells"]])
+        rows += [["rows read", audit.get("rows_read")], ["rows used", audit.get("rows_used")]]
         rows += [[f"skipped: {reason}", n] for reason, n in (audit.get("rows_skipped") or {}).items()]
         rows += [[f"flagged (used): {reason}", n] for reason, n in (audit.get("rows_flagged") or {}).items()]
         table = tabulate(rows, tablefmt="plain", disable_numparse=True, colalign=("left", "right"))

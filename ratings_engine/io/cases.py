@@ -69,6 +69,7 @@ class _OneTable:
 
     def __init__(self, table: TextTable):
         self.source, self.sheet, self.sha256 = table.source, table.sheet, table.sha256
+        self.lines_read = table.lines_read
         self.columns = tuple(table.cells.columns)
         self._table = table
 
@@ -161,6 +162,7 @@ def cases_from_reader(reader, rulebook: Rulebook, unit: str | None, default_unit
     has_unit = "unit" in columns
     unit_columns = UnitColumns(columns)  # region and inspection_date: one value per unit
     audit = Audit(src, sheet=reader.sheet)
+    text_lines = 0
     unit_codes: dict[str, int] = {}  # unit name -> code, in order of first appearance
     blocks: list[np.ndarray] = []
     unit_parts: list[np.ndarray] = []
@@ -168,6 +170,7 @@ def cases_from_reader(reader, rulebook: Rulebook, unit: str | None, default_unit
     row_parts: list[np.ndarray] = []
     for table in reader.chunks():
         audit.rows_read += table.rows_read
+        text_lines += table.text_lines
         audit.skip("blank row", len(table.blank_rows))
         block = _chunk_answers(table, kq_columns, has_unit, blank, problems, blanks)
         if len(problems) >= MAX_PROBLEMS:
@@ -212,6 +215,8 @@ def cases_from_reader(reader, rulebook: Rulebook, unit: str | None, default_unit
         audit.skip(f"unit other than {unit!r}", int((~keep).sum()))
         answers, codes, rows = answers[keep], codes[keep], rows[keep]
     audit.rows_used = len(answers)
+    audit.lines_read = getattr(reader, "lines_read", None)
+    audit.text_lines = text_lines
     if answers.empty:
         raise InputError(f"{src}: no cases (the file has a header but no case rows)")
     warnings = _unit_warnings(src, units, codes, rows) + _no_answer_warnings(src, answers, rows, audit)

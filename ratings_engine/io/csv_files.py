@@ -35,15 +35,33 @@ def delimiter_char(option: str | None) -> str:
     return char
 
 
+#: Codecs Python lists as text encodings that are not encodings of text files: refused by --encoding.
+NOT_FILE_ENCODINGS = frozenset({"undefined", "punycode", "idna", "unicode-escape", "raw-unicode-escape",
+                                "utf-7", "mbcs", "oem"})
+
+
 def checked_encoding(encoding: str) -> str:
+    """The codec an `--encoding` names: a text encoding of files, whose decoder reads a sample back."""
     try:
         info = codecs.lookup(encoding)
-    except LookupError:
+    except (LookupError, ValueError, TypeError):
         info = None
-    if info is None or not getattr(info, "_is_text_encoding", True):  # text encodings only (not rot13, hex, ...)
+    if info is None:
         raise InputError(f"--encoding {encoding!r}: unknown encoding (for example utf-8, cp1252, latin-1, utf-16)")
+    if (not getattr(info, "_is_text_encoding", True)  # text encodings only (not rot13, hex, ...)
+            or info.name.replace("_", "-") in NOT_FILE_ENCODINGS or not _round_trips(info)):
+        raise InputError(f"--encoding {encoding!r}: not an encoding of text files (for example utf-8, cp1252, "
+                         "latin-1, utf-16)")
     return info.name
 
+
+
+def _round_trips(info: codecs.CodecInfo) -> bool:
+    sample = "case_id,unit\r\nA-1,North\n"
+    try:
+        return codecs.getincrementaldecoder(info.name)("strict").decode(sample.encode(info.name), True) == sample
+    except Exception:  # noqa: BLE001 - a codec that cannot read plain text back is no file encoding
+        return False
 
 
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
@@ -74,18 +92,73 @@ class _HashingFile(io.RawIOBase):
         super().close()
 
 
+class _LineCounting:
+    """A text stream that counts the physical lines read through it (a line ends at \\n, \\r or
+    \\r\\n, as both CSV parsers end lines), whatever the parser makes of them."""
+
+    def __init__(self, text: io.TextIOWrapper):
+        self._text = text
+        self.breaks = 0
+        self._last = ""
+
+    def _count(self, data: str) -> str:
+        if data:
+            self.breaks += data.count("\n") + data.count("\r") - data.count("\r\n")
+            if self._last == "\r" and data[0] == "\n":
+                self.breaks -= 1  # a \r\n split between two reads
+            self._last = data[-1]
+        return data
+
+    @property
+    def lines(self) -> int:
+        """Physical lines read: line ends, plus a last line without one."""
+        return self.breaks + (self._last not in ("", "\n", "\r"))
+
+    def read(self, size: int = -1) -> str:
+        return self._count(self._text.read(size))
+
+    def readline(self, size: int = -1) -> str:
+        return self._count(self._text.readline(size))
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = self.readline()
+        if not line:
+            raise StopIteration
+        return line
+
+    def close(self) -> None:
+        self._text.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 class CsvFile:
-    """A CSV file read as a stream of raw grid chunks (see `TableReader`)."""
+    """A CSV file read as a stream of raw grid chunks (see `TableReader`).
+
+    Besides the cells, it counts the file's physical lines (`lines()`, known once read to the
+    end), so the table reader can prove every line became part of a row: a quote left open swallows
+    the lines after it into one cell, which the reader refuses (see `TableReader`)."""
 
     def __init__(self, path: Path, source: str, what: str, encoding: str | None, delimiter: str, chunk_rows: int):
         self.path, self.source, self.what = path, source, what
         self.encoding, self.delimiter, self.chunk_rows = encoding, delimiter, chunk_rows
         self._sha256: str | None = None
+        self._lines: int | None = None
 
     def digest(self) -> str | None:
         return self._sha256
 
-    def _open(self) -> tuple[_HashingFile, io.TextIOWrapper]:
+    def lines(self) -> int | None:
+        return self._lines
+
+    def _open(self) -> tuple[_HashingFile, _LineCounting]:
         try:
             raw = open(self.path, "rb", buffering=0)  # noqa: SIM115 - closed with the text stream
         except FileNotFoundError:
@@ -99,7 +172,7 @@ class CsvFile:
         except BaseException:
             buffered.close()
             raise
-        return hashing, io.TextIOWrapper(buffered, encoding=codec, errors="strict", newline="")
+        return hashing, _LineCounting(io.TextIOWrapper(buffered, encoding=codec, errors="strict", newline=""))
 
     def _codec(self, head: bytes) -> str:
         bom = next((codec for mark, codec in _BOMS if head.startswith(mark)), None)
@@ -130,12 +203,12 @@ class CsvFile:
                         chunk.index = pd.RangeIndex(done, done + len(chunk))
                         done += len(chunk)
                         yield chunk
-                self._sha256 = hashing.sha.hexdigest()
+                self._sha256, self._lines = hashing.sha.hexdigest(), text.lines
                 return
             except pd.errors.EmptyDataError:
                 if done == 0:
                     raise InputError(f"{self.source}: {self.what} file is empty (no header row)") from None
-            except UnicodeDecodeError:
+            except UnicodeError:
                 raise self._encoding_error() from None
             except (pd.errors.ParserError, ValueError, OverflowError):
                 pass  # e.g. a row with more cells than the first: the csv module pads it (see TableReader._body)
@@ -160,13 +233,13 @@ class CsvFile:
             except csv.Error as exc:
                 raise InputError(Problem(f"not a readable CSV file: {exc}",
                                          Location(file=self.source, line=records.line_num))) from None
-            except UnicodeDecodeError:
+            except UnicodeError:
                 raise self._encoding_error() from None
             if batch:
                 yield grid_of(batch, start)
             elif n == 0 and skip == 0 and not records.line_num:
                 raise InputError(f"{self.source}: {self.what} file is empty (no header row)")
-            self._sha256 = hashing.sha.hexdigest()
+            self._sha256, self._lines = hashing.sha.hexdigest(), text.lines
 
     def _encoding_error(self) -> InputError:
         """Where the text stops decoding, and which --encoding would read it."""
@@ -179,6 +252,8 @@ class CsvFile:
                     decoder.decode(block)
                 except UnicodeDecodeError as exc:
                     at, byte = line + exc.object[: exc.start].count(b"\n"), exc.object[exc.start]
+                    break
+                except UnicodeError:
                     break
                 line += block.count(b"\n")
         where = f"line {at}: byte 0x{byte:02X}" if at is not None else "at the end of the file"
@@ -199,7 +274,7 @@ def _decodes(path: Path, codec: str) -> bool:
             for block in iter(lambda: f.read(1 << 20), b""):
                 decoder.decode(block)
         decoder.decode(b"", True)
-    except UnicodeDecodeError:
+    except UnicodeError:
         return False
     return True
 

@@ -230,7 +230,8 @@ def _draft_from_table(table: TextTable, rulebook: Rulebook) -> Draft:
             c.add_standard(unit, standard, row["rating"], row.get("score", ""), row.get("name", ""),
                            row.get("note"), where, table.where(i, "rating"), table.where(i, "score"),
                            table.where(i, "name"))
-    audit = Audit(src, rows_read=table.rows_read, rows_used=len(cells) - not_drafted, sheet=table.sheet)
+    audit = Audit(src, rows_read=table.rows_read, rows_used=len(cells) - not_drafted, sheet=table.sheet,
+                  lines_read=table.lines_read, text_lines=table.text_lines)
     audit.skip("blank row", len(table.blank_rows))
     audit.skip("no rating given", not_drafted)
     return c.finish(table.sha256, audit, table.sheet)

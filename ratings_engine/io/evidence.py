@@ -27,11 +27,13 @@ Evidence = CaseEvidence | TallyEvidence
 def load_evidence(evidence: pd.DataFrame | str | Path, rulebook: Rulebook, *, unit: str | None = None,
                   blank: BlankPolicy = "error", ignore_columns: Sequence[str] = (),
                   sheet: str | None = None, encoding: str | None = None, delimiter: str | None = None,
-                  others: Sequence[str] = ()) -> Evidence:
+                  others: Sequence[str] = (), text_columns: Sequence[str] = ()) -> Evidence:
     """A case file or a tally file (or a DataFrame of either), validated against `rulebook`.
 
     `encoding` and `delimiter` apply to CSV files; `sheet` names the worksheet of an .xlsx file.
     `others`: columns known to another rulebook of the same run (a regional run's), not read.
+    `text_columns`: free-text columns, skipped like `ignore_columns`, whose quoted cells may span
+    lines of a CSV file (counted in the audit); a name the file does not have is not an error.
     """
     ignore = tuple(ignore_columns)
     if isinstance(evidence, pd.DataFrame):
@@ -40,7 +42,9 @@ def load_evidence(evidence: pd.DataFrame | str | Path, rulebook: Rulebook, *, un
             return tallies_from_frame(evidence, rulebook, unit=unit, ignore_columns=ignore)
         return cases_from_frame(evidence, rulebook, unit=unit, blank=blank, ignore_columns=ignore + tuple(
             c for c in others if c in evidence.columns))
-    reader = open_table(evidence, "case", sheet=sheet, encoding=encoding, delimiter=delimiter)
+    reader = open_table(evidence, "case", sheet=sheet, encoding=encoding, delimiter=delimiter,
+                        text_columns=text_columns)
+    ignore += tuple(c for c in reader.text_columns if c in reader.columns and c not in ignore)
     default_unit = unit or ("standard input" if str(evidence) == "-" else Path(evidence).stem)
     with sheet_locations(reader):
         if is_tally_header(reader.columns):
@@ -61,14 +65,16 @@ def load_cases(cases: pd.DataFrame | str | Path, rulebook: Rulebook, **options) 
 
 def load_judgements(judgements: pd.DataFrame | str | Path | Judgements | None, rulebook: Rulebook,
                     sheet: str | None = None, encoding: str | None = None,
-                    delimiter: str | None = None, also: Rulebook | None = None) -> Judgements | None:
+                    delimiter: str | None = None, also: Rulebook | None = None,
+                    text_columns: Sequence[str] = ()) -> Judgements | None:
     """Judgements from a file, a DataFrame, or as given (None: no judgements). `also`: a second
     rulebook whose standards the rows may judge too (a regional run's)."""
     if judgements is None or isinstance(judgements, Judgements):
         return judgements
     if isinstance(judgements, pd.DataFrame):
         return judgements_from_frame(judgements, rulebook, also=also)
-    return read_judgements(judgements, rulebook, sheet=sheet, encoding=encoding, delimiter=delimiter, also=also)
+    return read_judgements(judgements, rulebook, sheet=sheet, encoding=encoding, delimiter=delimiter, also=also,
+                           text_columns=text_columns)
 
 
 JUDGEMENTS_SUFFIX = "-judgements"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING
+from typing import Sequence
 
 import pandas as pd
 
@@ -31,8 +32,11 @@ _JUDGEMENT_COLUMNS = ("standard", "rating", "reason", "unit", "name")
 
 
 def read_judgements(path: str | Path, rulebook: Rulebook, sheet: str | None = None, *, encoding: str | None = None,
-                    delimiter: str | None = None, also: Rulebook | None = None) -> Judgements:
-    table = read_table(path, "judgements", sheet=sheet, encoding=encoding, delimiter=delimiter)
+                    delimiter: str | None = None, also: Rulebook | None = None,
+                    text_columns: Sequence[str] = ()) -> Judgements:
+    """Judgements from a file; `text_columns` (e.g. `reason`) may hold quoted cells spanning lines."""
+    table = read_table(path, "judgements", sheet=sheet, encoding=encoding, delimiter=delimiter,
+                       text_columns=text_columns)
     with sheet_locations(table):
         return judgements_from_table(table, rulebook, also)
 
@@ -120,7 +124,8 @@ def judgements_from_table(table: TextTable, rulebook: Rulebook, also: Rulebook |
             problems.append(Problem("blank unit while other rows name one", table.where(blank_units[0], "unit")))
     if problems:
         raise InputError(problems[:MAX_PROBLEMS])
-    audit = Audit(src, rows_read=table.rows_read, sheet=table.sheet)  # rows_used is settled when units are rated
+    audit = Audit(src, rows_read=table.rows_read, sheet=table.sheet, lines_read=table.lines_read,
+                  text_lines=table.text_lines)  # rows_used is settled when units are rated
     audit.skip("blank row", len(table.blank_rows))
     audit.skip("no rating given", not_given)
     return Judgements(tuple(items), src, table.sha256, audit)

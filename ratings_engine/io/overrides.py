@@ -110,7 +110,8 @@ def _overrides_from_table(table, rulebook: Rulebook) -> OverrideSet:
     if problems:
         raise InputError(problems)
     _no_duplicates(items)
-    audit = Audit(src, rows_read=table.rows_read, rows_used=len(items), sheet=table.sheet)
+    audit = Audit(src, rows_read=table.rows_read, rows_used=len(items), sheet=table.sheet,
+                  lines_read=table.lines_read, text_lines=table.text_lines)
     audit.skip("blank row", len(table.blank_rows))
     return OverrideSet(tuple(items), ({"kind": "overrides", "file": src, "sha256": table.sha256,
                                        "audit": audit.to_dict()},))

@@ -27,6 +27,7 @@ import pandas as pd
 from ..model.audit import Audit
 from ..model.errors import InputError, Location, Problem
 from .csv_files import DELIMITER_NAMES, CsvFile, checked_encoding, delimiter_char
+from .csv_lines import LineLedger, line_breaks
 
 __all__ = ["Audit", "TextTable", "TableReader", "open_table", "read_table", "table_from_frame", "sheet_locations"]
 
@@ -88,6 +89,10 @@ class TextTable:
     @property
     def from_frame(self) -> bool:
         return self.labels is not None
+    #: physical lines of the body (CSV) or worksheet rows read, and how many of those lines are
+    #: inside multi-line cells of declared free-text columns (lines = rows_read + text_lines)
+    lines_read: int | None = None
+    text_lines: int = 0
 
     def where(self, i: int, column: str | None = None) -> Location:
         row = self.rows[i]
@@ -145,19 +150,22 @@ def unit_spelling_warnings(source: str, units: Sequence[tuple[str, int, int]], n
 
 
 def read_table(path: str | Path, what: str, sheet: str | None = None, *, encoding: str | None = None,
-               delimiter: str | None = None) -> TextTable:
+               delimiter: str | None = None, text_columns: Sequence[str] = ()) -> TextTable:
     """A whole table (for inputs read at once: judgements, tallies, drafts, overrides, corpus files)."""
-    return open_table(path, what, sheet, encoding=encoding, delimiter=delimiter).read_all()
+    return open_table(path, what, sheet, encoding=encoding, delimiter=delimiter, text_columns=text_columns).read_all()
 
 
 def open_table(path: str | Path, what: str, sheet: str | None = None, *, encoding: str | None = None,
-               delimiter: str | None = None, chunk_rows: int | None = None) -> TableReader:
+               delimiter: str | None = None, chunk_rows: int | None = None,
+               text_columns: Sequence[str] = ()) -> TableReader:
     """A CSV file or a worksheet of an .xlsx workbook, with its header checked, to read in chunks.
 
     `.xlsx` / `.xlsm` files are read by `xlsx_files.open_sheet` (`sheet`: a worksheet name; by
     default the sheet named for this kind of input, see `xlsx_files.choose_sheet`); `sheet` with
     any other file is an error, and so are `encoding` and `delimiter` with a workbook. The path
-    `-` reads a CSV from standard input.
+    `-` reads a CSV from standard input. `text_columns` names the columns of a CSV file whose
+    quoted cells may span lines (free text); in any other column a cell spanning lines is an error
+    naming the line where its quote opened.
     """
     source = str(path)
     if source == "-":
@@ -174,7 +182,7 @@ def open_table(path: str | Path, what: str, sheet: str | None = None, *, encodin
         from .xlsx_files import open_sheet
 
         grids, name, digest = open_sheet(path, what, sheet, chunk_rows)
-        return TableReader(source, what, grids, sheet=name, kind="xlsx", sha256=digest)
+        return TableReader(source, what, grids, sheet=name, kind="xlsx", sha256=digest, text_columns=text_columns)
     if suffix in (".xls", ".ods", ".numbers"):
         raise InputError(f"{source}: {what} file: {suffix} spreadsheets are not read; save it as .xlsx or as 'CSV UTF-8'")
     if sheet is not None:
@@ -183,7 +191,8 @@ def open_table(path: str | Path, what: str, sheet: str | None = None, *, encodin
     if encoding is not None:
         encoding = checked_encoding(encoding)
     csv_file = CsvFile(path, source, what, encoding, sep, chunk_rows)
-    return TableReader(source, what, csv_file.grids, kind="csv", delimiter=sep, digest=csv_file.digest)
+    return TableReader(source, what, csv_file.grids, kind="csv", delimiter=sep, digest=csv_file.digest,
+                       lines=csv_file.lines, text_columns=text_columns)
 
 
 def table_from_frame(frame: pd.DataFrame, source: str, what: str) -> TextTable:
@@ -232,7 +241,8 @@ class TableReader:
 
     def __init__(self, source: str, what: str, grids: Callable[[], Iterator[pd.DataFrame]], *,
                  sheet: str | None = None, kind: str = "csv", delimiter: str = ",",
-                 digest: Callable[[], str | None] | None = None, sha256: str | None = None):
+                 digest: Callable[[], str | None] | None = None, sha256: str | None = None,
+                 lines: Callable[[], int | None] | None = None, text_columns: Sequence[str] = ()):
         self.source = source
         self.what = what
         self.sheet = sheet
@@ -241,15 +251,20 @@ class TableReader:
         self._grids = grids
         self._digest = digest
         self._sha256 = sha256
+        self._lines = lines
+        self.text_columns = tuple(dict.fromkeys(text_columns))
         self._pending: Iterator[pd.DataFrame] | None = grids()
         try:
             first = next(self._pending, None)
-            grid = _cleaned(first) if first is not None else None
+            grid, breaks = self._cleaned(first) if first is not None else (None, None)
             self.columns: tuple[str, ...] = self._header(grid)
+            self._ledger = LineLedger(source)
+            if breaks is not None:
+                self._check_breaks(breaks.iloc[:1], header=True)
         except BaseException:
             getattr(self._pending, "close", lambda: None)()  # the file is closed now, not when collected
             raise
-        self._first_body = grid.iloc[1:] if grid is not None else None
+        self._first_body = (grid.iloc[1:], breaks.iloc[1:] if breaks is not None else None) if grid is not None else None
 
     @property
     def sha256(self) -> str | None:
@@ -259,20 +274,32 @@ class TableReader:
         if self._pending is not None:
             pending, self._pending = self._pending, None
             first, self._first_body = self._first_body, None
-            grids = chain([first], (_cleaned(g) for g in pending))
+            grids = chain([first] if first is not None else [], (self._cleaned(g) for g in pending))
         else:
-            grids = (_cleaned(g) for g in _skip_header(self._grids()))
-        for grid in grids:
-            yield self._body(grid)
+            grids = (self._cleaned(g) for g in _skip_header(self._grids()))
+        self._ledger = LineLedger(self.source)  # line breaks inside the free-text cells read so far
+        records = 1  # the header
+        for grid, breaks in grids:
+            table = self._body(grid, breaks)
+            records += table.rows_read
+            yield table
+        self._check_lines(records)
 
     def read_all(self) -> TextTable:
         """The whole body as one table."""
         parts = list(self.chunks())
         cells = (pd.concat([p.cells for p in parts], ignore_index=True) if len(parts) > 1
                  else parts[0].cells if parts else pd.DataFrame(columns=list(self.columns)))
+        rows_read = sum(p.rows_read for p in parts)
         return TextTable(self.source, cells, tuple(chain.from_iterable(p.rows for p in parts)), self.sha256,
-                         sum(p.rows_read for p in parts), tuple(chain.from_iterable(p.blank_rows for p in parts)),
-                         self.sheet)
+                         rows_read, tuple(chain.from_iterable(p.blank_rows for p in parts)), self.sheet,
+                         lines_read=self.lines_read, text_lines=sum(p.text_lines for p in parts))
+
+    @property
+    def lines_read(self) -> int | None:
+        """Physical lines below the header (CSV, once read to the end; the header is one line)."""
+        lines = self._lines() if self._lines is not None else None
+        return lines - 1 if lines else lines
 
     # ---- the header ----
     def _where(self, row: int | None = None, column: str | None = None) -> Location:
@@ -334,8 +361,9 @@ class TableReader:
                     f"delete the {above} above it", self._where(1)))
 
     # ---- the body ----
-    def _body(self, grid: pd.DataFrame) -> TextTable:
+    def _body(self, grid: pd.DataFrame, breaks: pd.DataFrame | None) -> TextTable:
         width = len(self.columns)
+        text_lines = self._check_breaks(breaks) if breaks is not None else 0
         extra = grid.iloc[:, width:]
         if extra.shape[1] and (extra != "").any(axis=None):
             first = int(extra.index[(extra != "").any(axis=1)][0])
@@ -348,7 +376,19 @@ class TableReader:
         positions = body.index.to_numpy()
         cells = body[~blank].reset_index(drop=True)
         return TextTable(self.source, cells, tuple((positions[~blank] + 1).tolist()), None, len(body),
-                         tuple((positions[blank] + 1).tolist()), self.sheet)
+                         tuple((positions[blank] + 1).tolist()), self.sheet, text_lines=text_lines)
+
+    # ---- lines: a quote left open must not swallow the lines after it ----
+    def _cleaned(self, grid: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+        """The stripped grid, and (CSV) the line breaks inside each cell, None where there are none."""
+        breaks = line_breaks(grid) if self.kind == "csv" else None
+        return _cleaned(grid), breaks
+
+    def _check_breaks(self, breaks: pd.DataFrame, header: bool = False) -> int:
+        return self._ledger.check(breaks, self.columns, () if header else self.text_columns)
+
+    def _check_lines(self, records: int) -> None:
+        self._ledger.check_total(self._lines() if self._lines is not None else None, records)
 
 
 def _skip_header(grids: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:

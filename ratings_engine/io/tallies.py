@@ -78,7 +78,8 @@ def tallies_from_table(table: TextTable, rulebook: Rulebook, *, unit: str | None
                        default_unit: str = "unit", ignore_columns: tuple[str, ...] = ()) -> TallyEvidence:
     src = table.source
     cells = table.cells
-    audit = Audit(src, rows_read=table.rows_read, sheet=table.sheet)
+    audit = Audit(src, rows_read=table.rows_read, sheet=table.sheet, lines_read=table.lines_read,
+                  text_lines=table.text_lines)
     audit.skip("blank row", len(table.blank_rows))
     problems: list[Problem] = []
 
