@@ -20,6 +20,10 @@ import pandas as pd
 from ..model.errors import InputError, Location, Problem
 from .grids import grid_of
 
+#: Cells per row read from a CSV file (Excel's own limit of columns): a wider row is refused before
+#: it is parsed, so a small hostile file cannot make the reader build a huge grid.
+MAX_COLUMNS = 16_384
+
 #: Words accepted by `--delimiter` besides a single character.
 DELIMITER_WORDS = {"comma": ",", "semicolon": ";", "tab": "\t", "\\t": "\t", "pipe": "|"}
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -191,9 +195,26 @@ class CsvFile:
                              "mark are read by it)")
         return self.encoding
 
+    def _check_width(self) -> None:
+        """Refuse a header wider than MAX_COLUMNS before pandas parses a chunk of rows that wide."""
+        _, text = self._open()
+        with text:
+            try:
+                head = text.readline(1 << 22)
+            except UnicodeError:
+                return  # reported with its line by the reading itself
+        width = sum(1 for _ in next(csv.reader([head.rstrip("\r\n")], delimiter=self.delimiter), []))
+        if width > MAX_COLUMNS:
+            raise InputError(Problem(f"the header has {width:,} cells; the limit is {MAX_COLUMNS:,} columns",
+                                     Location(file=self.source, row=1)))
+
     def grids(self) -> Iterator[pd.DataFrame]:
         """The cell grid in chunks: pandas' C parser, or the csv module from where it gave up."""
         done = 0
+        try:
+            self._check_width()
+        except csv.Error:
+            pass  # the parsers below report it
         hashing, text = self._open()
         with text:
             try:
@@ -226,6 +247,9 @@ class CsvFile:
                         continue
                     if not batch:
                         start = n
+                    if len(record) > MAX_COLUMNS:
+                        raise InputError(Problem(f"row has {len(record):,} cells; the limit is {MAX_COLUMNS:,} columns",
+                                                 Location(file=self.source, row=n + 1)))
                     batch.append(record)
                     if len(batch) == self.chunk_rows:
                         yield grid_of(batch, start)

@@ -19,22 +19,15 @@ import pandas as pd
 from ..model.errors import InputError, Location, Problem
 
 
-def line_breaks(grid: pd.DataFrame) -> pd.DataFrame | None:
-    """Line breaks (\\n, \\r, \\r\\n) inside each raw cell of a grid chunk, or None when no cell holds
-    one (the usual case, found by one scan of each column's distinct texts)."""
-    counts = {}
-    for position in range(grid.shape[1]):
-        positions, distinct = pd.factorize(grid.iloc[:, position].to_numpy(dtype=object))
-        joined = "\x00".join(map(str, distinct))
-        if "\n" in joined or "\r" in joined:
-            n = np.array([_breaks(str(t)) for t in distinct], dtype=np.int64)
-            counts[position] = np.where(positions >= 0, n[positions], 0)
-    if not counts:
+def line_breaks(cells: np.ndarray, index: pd.Index) -> pd.DataFrame | None:
+    """Line breaks (\\n, \\r, \\r\\n) inside each raw cell of a grid chunk (`cells`, rows `index`), or
+    None when no cell holds one (the usual case, found by one scan of the chunk's distinct texts)."""
+    positions, distinct = pd.factorize(cells.ravel())
+    joined = "\x00".join(map(str, distinct))
+    if "\n" not in joined and "\r" not in joined:
         return None
-    frame = np.zeros(grid.shape, dtype=np.int64)
-    for position, n in counts.items():
-        frame[:, position] = n
-    return pd.DataFrame(frame, index=grid.index)
+    n = np.array([_breaks(str(t)) for t in distinct] + [0], dtype=np.int64)
+    return pd.DataFrame(n[positions].reshape(cells.shape), index=index)
 
 
 def _breaks(text: str) -> int:

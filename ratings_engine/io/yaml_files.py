@@ -1,8 +1,13 @@
 """Reading YAML data files (rulebooks, scenarios, drafts, overrides) safely, with line numbers.
 
 One loader for every YAML input: ruamel.yaml's round-trip loader keeps each key's line for error
-messages and constructs no Python objects; duplicate keys and explicit tags (e.g.
-`!!python/object`) are refused, not ignored. Errors name the file and line.
+messages and constructs no Python objects; duplicate keys, explicit tags (e.g.
+`!!python/object`) and merge keys (`<<: *anchor`) are refused, not ignored. Errors name the file
+and line.
+
+The round-trip data is then turned into plain dicts, lists and scalars that keep only the lines
+(`LineMap` / `LineList`, with the `.lc` that `model.located` reads): ruamel.yaml's containers carry
+their comments, and copying a list whose items carry comments takes time quadratic in its length.
 """
 from __future__ import annotations
 
@@ -56,7 +61,55 @@ def parse_yaml_mapping(raw: bytes, source: str, what: str, error: type[InputErro
     _reject_tags(data, source, what, error, 1)
     if not isinstance(data, dict):
         raise error(f"{source}: a {what} file must be a YAML mapping of keys")
-    return data
+    return plain(data)
+
+
+class _Lines:
+    """The `.lc` of a plain container: (line, column), 0-based, of each key, value or item."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: dict):
+        self.data = data
+
+    def key(self, key: Any) -> tuple[int, int]:
+        return tuple(self.data[key][:2])
+
+    def value(self, key: Any) -> tuple[int, int]:
+        return tuple(self.data[key][2:4])
+
+    def item(self, index: int) -> tuple[int, int]:
+        return tuple(self.data[index][:2])
+
+
+class LineMap(dict):
+    """A parsed YAML mapping that remembers the line of each key (`.lc`, as ruamel.yaml's)."""
+
+    lc: _Lines
+
+
+class LineList(list):
+    """A parsed YAML list that remembers the line of each item (`.lc`, as ruamel.yaml's)."""
+
+    lc: _Lines
+
+
+def plain(node: Any) -> Any:
+    """Round-trip data as plain containers with lines, and plain scalars (no comments, no styles)."""
+    if isinstance(node, dict):
+        out = LineMap((plain(k), plain(v)) for k, v in node.items())
+        out.lc = _Lines(dict(getattr(getattr(node, "lc", None), "data", None) or {}))
+        return out
+    if isinstance(node, list):
+        out_list = LineList(plain(v) for v in node)
+        out_list.lc = _Lines(dict(getattr(getattr(node, "lc", None), "data", None) or {}))
+        return out_list
+    if isinstance(node, bool) or node is None:
+        return node
+    for kind in (str, int, float):  # ruamel.yaml's ScalarFloat, HexInt, quoted strings...: their plain values
+        if isinstance(node, kind):
+            return kind(node)
+    return node  # dates and times
 
 
 def _check_size(data: Any, source: str, what: str, error: type[InputError]) -> None:
@@ -84,6 +137,9 @@ def _reject_tags(node: Any, source: str, what: str, error: type[InputError], lin
     if tag is not None:
         raise error(Problem(f"YAML tag {tag!r} is not allowed: a {what} file is plain data",
                             Location(file=source, line=line)))
+    if isinstance(node, dict) and len(getattr(node, "merge", ()) or ()):
+        raise error(Problem(f"YAML merge keys ('<<: *anchor') are not allowed in a {what} file: write the keys out"
+                            + (", or use 'extends'" if what == "rulebook" else ""), Location(file=source, line=line)))
     lc = getattr(node, "lc", None)
     if isinstance(node, dict):
         for key, value in node.items():

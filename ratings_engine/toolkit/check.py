@@ -39,6 +39,7 @@ from typing import Any, Literal, Sequence
 
 from ..engine.decide import CompiledRulebook, compile_rulebook
 from ..io.rulebooks import load_rulebook_file, parent_rulebook, resolve_rulebook_path, with_changes
+from ..io.yaml_files import parse_yaml_mapping
 from ..model.errors import Location, RulebookError
 from ..model.rulebook import LoadedRulebook, Rulebook, RulebookViews
 from ..rating import explain
@@ -232,10 +233,8 @@ class _Lines:
         self.path = str(path) if path else None
         self.data = None
         if path is not None:
-            try:
-                from ruamel.yaml import YAML
-
-                self.data = YAML(typ="rt").load(path.read_text(encoding="utf-8-sig"))
+            try:  # the one bounded reader: the file was read once already, but may have changed since
+                self.data = parse_yaml_mapping(Path(path).read_bytes(), str(path), "rulebook")
             except Exception:  # noqa: BLE001 - locations are a courtesy; the rulebook loaded already
                 self.data = None
 
