@@ -215,17 +215,21 @@ def rate_pdu_unit_by_hand(answers: dict[str, list[str]], judgements: dict[str, s
             standards[std] = NOT_INSPECTED
         else:
             standards[std] = min(bands, key=RANK.__getitem__)
+    # issue 17: a unit with cases none of whose case standards got a rating (all n/a) is not rated
+    # from its cases: its overall is refused, or partial, as when judgements are missing
+    has_cases = any(c in answers for std in case_standards for c in (f"{std}.1", f"{std}.2", f"{std}.3"))
+    no_cases = has_cases and all(standards[std] == NOT_INSPECTED for std in case_standards)
     standards.update(judgements)
     scored = [r for r in standards.values() if r is not None and r != NOT_INSPECTED]
     missing = sorted(s for s, r in standards.items() if r is None)
     score, n = sum(SCORE[r] for r in scored), len(scored)
-    if missing and not allow_partial:
+    if (missing or no_cases) and not allow_partial:
         overall, status = None, "incomplete"
     elif n == 0:
         overall, status = None, "not rated"
     else:
-        overall, status = mean_band(score, n), ("partial" if missing else "rated")
+        overall, status = mean_band(score, n), ("partial" if missing or no_cases else "rated")
         if no_outstanding_with_inadequate and overall == OUT and INAD in scored:
             overall = GOOD
     return {"standards": standards, "score": score if n else 0, "scored": n, "max_score": 3 * n,
-            "overall": overall, "status": status, "missing": missing}
+            "overall": overall, "status": status, "missing": missing, "no_cases": no_cases}

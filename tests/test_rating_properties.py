@@ -192,6 +192,7 @@ def test_overall_score_is_the_sum_of_the_scored_standards(example):
         assert (o.score, o.scored, o.max_score) == (expected["score"], expected["scored"], expected["max_score"])
         assert (o.rating, o.status) == (expected["overall"], expected["status"])
         assert list(o.missing_judgements) == expected["missing"]
+        assert o.no_case_ratings == expected["no_cases"]
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])

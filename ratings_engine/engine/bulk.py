@@ -104,7 +104,7 @@ def label(rulebook: Rulebook, code: int, level: str = "standard") -> str:
     if code >= 0:
         return rulebook.ratings[code]
     if level == "overall":
-        return "not rated" if code == NOT_RATED else "no rating (judgements missing)"
+        return "not rated" if code == NOT_RATED else "no rating (judgements missing)"  # or no case rated: see status
     if level == "key_question":
         return "not rated" if code == NOT_RATED else "absent"
     return NOT_INSPECTED if code == NOT_RATED else "judgement missing"
@@ -146,7 +146,7 @@ def evaluate(compiled: CompiledRulebook, sufficient: np.ndarray, applicable: np.
         standards[:, i] = mixed_standard_codes(rb, layout.standards[i], kq[:, case_cols], present[:, case_cols],
                                                judgements[:, judged_cols])
     samples = apply_sample_rules(rb, layout.samples, applicable, present, standards)
-    overall, score, scored, partial = _overall(compiled, layout, standards, allow_partial)
+    overall, score, scored, partial = _overall(compiled, layout, standards, allow_partial, present.any(axis=1))
     return BulkRatings(rb, kq, standards, overall, score, scored, partial, samples)
 
 
@@ -203,7 +203,8 @@ def _case_standards(rb: Rulebook, layout: Layout, kq: np.ndarray, present: np.nd
         out[:, i] = np.where((have == 0) | not_rated, NOT_RATED, lowest)
 
 
-def _overall(compiled: CompiledRulebook, layout: Layout, standards: np.ndarray, allow_partial: bool):
+def _overall(compiled: CompiledRulebook, layout: Layout, standards: np.ndarray, allow_partial: bool,
+             has_cases: np.ndarray):
     rb = compiled.rulebook
     n = standards.shape[0]
     rated = standards >= 0
@@ -226,6 +227,11 @@ def _overall(compiled: CompiledRulebook, layout: Layout, standards: np.ndarray, 
     # A missing judgement (of a judgement or mixed standard) blocks the overall rating only if the
     # standard counts towards it (as rate.py).
     missing = (standards[:, layout.scored] == MISSING).any(axis=1)
+    # Case evidence, but no scored standard rated from it: refused or partial too (as rate.py).
+    from_cases = layout.scored.copy()
+    from_cases[layout.judgement_standards] = False
+    if from_cases.any():
+        missing |= has_cases & ~(rated & from_cases).any(axis=1)
 
     final = np.full(n, NOT_RATED, dtype=np.int8)
     decide = scored > 0

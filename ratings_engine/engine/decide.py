@@ -22,9 +22,22 @@ if TYPE_CHECKING:  # the pydantic models: a rulebook from the cache is a model.l
 _OPS = {"min": "$gte", "above": "$gt", "max": "$lte", "below": "$lt"}
 
 
+#: The largest magnitude of a number compiled into a condition: durable_rules compares facts as
+#: 64-bit integers or doubles, and a larger bound would silently never match. The rulebook schema
+#: keeps every bound far below it (model.rulebook.MAX_SCORE); this guards Rulebooks built in code.
+MAX_ENGINE_INT = 2**53
+
+
+def _fits(value: int) -> int:
+    if not -MAX_ENGINE_INT < value < MAX_ENGINE_INT:
+        raise RulebookError(f"a rule compares with {value}, beyond what the rule engine's numbers hold exactly "
+                            f"(±{MAX_ENGINE_INT:,})")
+    return value
+
+
 def _hundredths(value: Decimal) -> int:
     """A bound with at most two decimal places, as an exact integer number of hundredths."""
-    return int(value * 100)
+    return _fits(int(value * 100))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -104,11 +117,11 @@ def band_condition(row: BandRow) -> dict | None:
 def aggregate_condition(row: _AggregateConditions, features: dict[CountCondition, int]) -> dict | None:
     parts: list[dict] = []
     if row.scored is not None:
-        parts.append({"n": row.scored})
+        parts.append({"n": _fits(row.scored)})
     if row.score_min is not None:
-        parts.append({"$gte": {"score": row.score_min}})
+        parts.append({"$gte": {"score": _fits(row.score_min)}})
     if row.score_max is not None:
-        parts.append({"$lte": {"score": row.score_max}})
+        parts.append({"$lte": {"score": _fits(row.score_max)}})
     for key, op in (("mean_min", "$gte"), ("mean_above", "$gt"), ("mean_max", "$lte"), ("mean_below", "$lt")):
         bound = getattr(row, key)
         if bound is not None:  # score / n  op  bound   <=>   100 * score  op  n * (100 * bound)
@@ -116,9 +129,9 @@ def aggregate_condition(row: _AggregateConditions, features: dict[CountCondition
     for cond in row.counts:
         field = f"k{features[cond]}"
         if cond.min is not None:
-            parts.append({"$gte": {field: cond.min}})
+            parts.append({"$gte": {field: _fits(cond.min)}})
         if cond.max is not None:
-            parts.append({"$lte": {field: cond.max}})
+            parts.append({"$lte": {field: _fits(cond.max)}})
     return _all(parts)
 
 

@@ -183,12 +183,25 @@ class OverallResult:
     missing_judgements: tuple[str, ...]
     decision: Decision
     limit: Decision | None = None
+    #: the unit has case evidence, but no scored standard could be rated from it (e.g. every case
+    #: answers n/a): like missing judgements, the overall is refused, or labelled partial
+    no_case_ratings: bool = False
+
+    @property
+    def missing_text(self) -> str:
+        """What the overall rating lacks, in words ('' when nothing)."""
+        parts = []
+        if self.missing_judgements:
+            parts.append(f"judgement standard(s) {', '.join(self.missing_judgements)} missing")
+        if self.no_case_ratings:
+            parts.append("no standard rated from the cases (too few applicable cases: every case n/a?)")
+        return "; ".join(parts)
 
     def __repr__(self) -> str:
         return f"<OverallResult {self.rating or '(' + self.status + ')'}, score {self.score}/{self.max_score}>"
 
     def to_dict(self) -> dict:
-        return {
+        out = {
             "rating": self.rating,
             "score": self.score,
             "max_score": self.max_score,
@@ -198,6 +211,9 @@ class OverallResult:
             "decision": self.decision.to_dict(),
             "limit": self.limit.to_dict() if self.limit else None,
         }
+        if self.no_case_ratings:
+            out["no_case_ratings"] = True
+        return out
 
 
 @dataclass(frozen=True)

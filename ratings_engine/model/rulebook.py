@@ -43,9 +43,14 @@ from .views import (  # noqa: F401 - re-exported: they have always been importab
 
 Grade = Literal["confirmed", "recalled", "uncertain"]
 HitPolicy = Literal["unique", "first", "priority"]
+
+#: The highest score of a rating: every number compiled into a durable_rules condition stays far
+#: below 2**53 (the largest is 100 * MAX_STANDARDS * MAX_SCORE = 2,000,000; see engine.decide).
+MAX_SCORE = 100
 Percent = Annotated[Decimal, Field(ge=0, le=100, decimal_places=2)]
-Mean = Annotated[Decimal, Field(ge=0, decimal_places=2)]
-Count = Annotated[int, Field(ge=0)]
+Mean = Annotated[Decimal, Field(ge=0, le=MAX_SCORE, decimal_places=2)]
+Count = Annotated[int, Field(ge=0, le=MAX_STANDARDS)]  # a number of standards
+ScoreTotal = Annotated[int, Field(ge=0, le=MAX_STANDARDS * MAX_SCORE)]
 Id = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
 Text = Annotated[str, Field(min_length=1)]
 
@@ -167,8 +172,8 @@ class _AggregateConditions(_Strict):
     """Conditions on a unit's scored standards: count, score, mean score, rating counts."""
 
     scored: Count | None = None  # number of scored standards equals this
-    score_min: Count | None = None
-    score_max: Count | None = None
+    score_min: ScoreTotal | None = None
+    score_max: ScoreTotal | None = None
     mean_min: Mean | None = None  # score / scored >= mean_min
     mean_above: Mean | None = None  # >
     mean_max: Mean | None = None  # <=
@@ -211,7 +216,7 @@ class Overall(_Strict):
 
 
 class Scores(_Strict):
-    values: dict[Text, int]
+    values: dict[Text, Annotated[int, Field(ge=0, le=MAX_SCORE)]]  # whole numbers 0..MAX_SCORE, increasing with the rating order (cross-checked)
     provenance: Provenance
 
 
@@ -237,7 +242,7 @@ class NoApplicablePolicy(_Policy):
 
 
 class MinimumApplicablePolicy(_Policy):
-    value: Annotated[int, Field(ge=1)]  # fewer applicable cases than this count as none
+    value: Annotated[int, Field(ge=1, le=1_000_000)]  # fewer applicable cases than this count as none
 
 
 class OverallScorePolicy(_Policy):
@@ -392,6 +397,11 @@ def _cross_check(rb: Rulebook) -> Iterator[tuple[tuple, str]]:
         missing = sorted(ratings - set(rb.scores.values))
         extra = sorted(set(rb.scores.values) - ratings)
         yield ("scores", "values"), f"scores must give exactly one score per rating (missing {missing}, unknown {extra})"
+    else:
+        ordered = [rb.scores.values[r] for r in rb.ratings]
+        if any(b <= a for a, b in zip(ordered, ordered[1:])):
+            yield ("scores", "values"), "scores must increase with the ratings, lowest to highest (here " + ", ".join(
+                f"{r}: {rb.scores.values[r]}" for r in rb.ratings) + ")"
     seen_std: set[str] = set()
     seen_kq: set[str] = set()
     count = 0

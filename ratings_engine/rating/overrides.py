@@ -69,7 +69,8 @@ def apply_overrides(report: RatingReport, overrides: OverrideSet, rulebook: Rule
         inputs = compiled.overall_input({s.id: s.rating for s in stds if s.rated})
         bands = OverallBands(compiled, [inputs] if inputs.scored else [])
         missing = [s.id for s in stds if s.decision.table == "missing_judgement"]
-        overall = overall_result(rulebook, bands, u.unit, stds, inputs, missing, allow_partial)
+        no_cases = u.overall.no_case_ratings and not any(s.rated and s.scored and s.basis != "judgement" for s in stds)
+        overall = overall_result(rulebook, bands, u.unit, stds, inputs, missing, allow_partial, no_cases)
         changes = [f"{sid} {s.decision.inputs['computed_rating'] or 'no rating'} -> {s.rating}"
                    for sid, s in ((s.id, s) for s in stds) if sid in mine]
         before = u.overall

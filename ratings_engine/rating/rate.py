@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Iterator, Sequence
 
 import pandas as pd
@@ -92,6 +92,7 @@ def _rate_tallies(tallies: pd.DataFrame, rulebook: Rulebook, judgements: Judgeme
     unit_standards: dict[str, list[StandardResult]] = {}
     samples: dict[str, tuple] = {}
     missing: dict[str, list[str]] = {}
+    no_cases: set[str] = set()
     for unit, kqs in by_unit.items():
         given = judgements.for_unit(unit) if judgements else {}
         results = []
@@ -108,6 +109,9 @@ def _rate_tallies(tallies: pd.DataFrame, rulebook: Rulebook, judgements: Judgeme
         unit_standards[unit] = results
         # A missing judgement blocks the overall rating only if the standard counts towards it.
         missing[unit] = [s.id for s in results if s.decision.table == "missing_judgement" and s.scored]
+        if kqs and not any(s.rated and s.scored and s.basis != "judgement" for s in results) and any(
+                s.scored and s.basis != "judgement" for s in results):
+            no_cases.add(unit)  # case evidence, but nothing rated from it: not a rating of the cases
 
     # 3. Overall bands and limits for every distinct input, in one batch.
     overall_inputs = {u: compiled.overall_input({s.id: s.rating for s in stds if s.rated})
@@ -116,7 +120,7 @@ def _rate_tallies(tallies: pd.DataFrame, rulebook: Rulebook, judgements: Judgeme
     out = []
     for unit, stds in unit_standards.items():
         out.append(UnitResult(unit, tuple(stds), overall_result(rulebook, overall, unit, stds, overall_inputs[unit],
-                                                          missing[unit], allow_partial), samples[unit]))
+                                                          missing[unit], allow_partial, unit in no_cases), samples[unit]))
     return tuple(out)
 
 
@@ -240,7 +244,16 @@ def _judgement_standard(rulebook: Rulebook, unit: str, std: Standard, judgement)
 
 
 def overall_result(rulebook: Rulebook, overall: OverallBands, unit: str, stds: list[StandardResult], inputs: OverallInput,
-             missing: list[str], allow_partial: bool) -> OverallResult:
+             missing: list[str], allow_partial: bool, no_case_ratings: bool = False) -> OverallResult:
+    """The overall rating; refused (status incomplete) when judgements are missing or, though the unit
+    has case evidence, no standard was rated from it, unless `allow_partial` (then labelled partial)."""
+    result = _overall_result(rulebook, overall, unit, stds, inputs, missing, allow_partial, no_case_ratings)
+    return replace(result, no_case_ratings=True) if no_case_ratings else result
+
+
+def _overall_result(rulebook: Rulebook, overall: OverallBands, unit: str, stds: list[StandardResult],
+                    inputs: OverallInput, missing: list[str], allow_partial: bool,
+                    no_case_ratings: bool) -> OverallResult:
     subject = {"unit": unit}
     max_score = rulebook.max_standard_score * inputs.scored
     fact = {"score": inputs.score, "max_score": max_score, "scored_standards": inputs.scored,
@@ -251,6 +264,12 @@ def overall_result(rulebook: Rulebook, overall: OverallBands, unit: str, stds: l
                             f"no overall rating: judgement standard(s) {', '.join(missing)} have no rating; give them with "
                             "--judgements, or use --allow-partial to rate the rest (labelled partial)", None)
         return OverallResult(None, inputs.score, max_score, inputs.scored, "incomplete", tuple(missing), decision)
+    if no_case_ratings and not allow_partial:
+        decision = Decision(subject, "no_case_ratings", None, None, fact,
+                            "no overall rating: the unit has cases, but no standard could be rated from them (too few "
+                            "applicable cases; does every case answer n/a?); use --allow-partial to rate the judgement "
+                            "standards alone (labelled partial)", None)
+        return OverallResult(None, inputs.score, max_score, inputs.scored, "incomplete", tuple(missing), decision)
     if inputs.scored == 0:
         decision = Decision(subject, "not_rated", None, None, fact, "no scored standard was rated", None)
         return OverallResult(None, 0, 0, 0, "not rated", tuple(missing), decision)
@@ -259,9 +278,11 @@ def overall_result(rulebook: Rulebook, overall: OverallBands, unit: str, stds: l
     up, down = overall.margins(inputs)
     because = explain.overall_because(inputs.score, max_score, inputs.scored, band.rule,
                                       explain.aggregate_row_text(band.row), band.row.then, scored_ids)
-    status = "partial" if missing else "rated"
+    status = "partial" if missing or no_case_ratings else "rated"
     if missing:
         because += f"; PARTIAL: judgement standard(s) {', '.join(missing)} missing"
+    if no_case_ratings:
+        because += "; PARTIAL: no standard rated from the cases"
     decision = Decision(subject, "overall.bands", band.rule, band.row.then, fact, because,
                         bands.provenance_of(band.row), band.matched, up, down, "points")
     limit_decision = None

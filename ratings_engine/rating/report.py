@@ -59,11 +59,9 @@ def rating_warnings(results: Sequence[UnitResult]) -> list[str]:
     warnings = []
     for u in results:
         if u.overall.status == "incomplete":
-            warnings.append(Notice(f"unit {u.unit!r}: no overall rating, judgement standard(s) "
-                                   f"{', '.join(u.overall.missing_judgements)} missing", "missing"))
+            warnings.append(Notice(f"unit {u.unit!r}: no overall rating, {u.overall.missing_text}", "missing"))
         elif u.overall.status == "partial":
-            warnings.append(Notice(f"unit {u.unit!r}: PARTIAL overall rating, judgement standard(s) "
-                                   f"{', '.join(u.overall.missing_judgements)} missing", "missing"))
+            warnings.append(Notice(f"unit {u.unit!r}: PARTIAL overall rating, {u.overall.missing_text}", "missing"))
         unscored = [s.id for s in u.standards if s.rating is None and not s.scored]
         if unscored:
             warnings.append(Notice(f"unit {u.unit!r}: judgement for unscored standard(s) {', '.join(unscored)} missing "

@@ -74,10 +74,10 @@ def _overall_line(u: UnitResult) -> str:
     o = u.overall
     if o.rating is None:
         return f"None ({o.status}: {o.decision.because})" if o.status != "incomplete" else \
-            f"Not given: judgement standard(s) {', '.join(o.missing_judgements)} missing"
+            f"Not given: {o.missing_text}"
     label = o.rating
     if o.status == "partial":
-        label += f" (PARTIAL: judgement standard(s) {', '.join(o.missing_judgements)} missing)"
+        label += f" (PARTIAL: {o.missing_text})"
     if u.overall.limit is not None and u.overall.limit.outcome != u.overall.decision.outcome:
         label += f" (capped by {u.overall.limit.rule})"
     for c in u.samples_outside:
@@ -108,7 +108,8 @@ def to_table(report: RatingReport, domains: dict[str, str], *, explain: bool = F
         head = f"## {u.unit}" if markdown else u.unit  # headings are not tables: '|' is safe
         out.append(head)
         out.append("")
-        partial_note = " (without the missing judgement standards)" if o.missing_judgements else ""
+        partial_note = (" (without the missing judgement standards)" if o.missing_judgements
+                        else " (judgement standards only)" if o.no_case_ratings else "")
         out.append(f"Score {o.score}/{o.max_score}{partial_note}" + ("  " if markdown else ""))
         out.append(line(f"Overall rating: {_overall_line(u)}", style="strong") + ("  " if markdown else ""))
         if o.rating is not None:

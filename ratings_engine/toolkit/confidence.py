@@ -319,8 +319,9 @@ def confidence_of(evidence: CaseEvidence, loaded: LoadedRulebook, given: Judgeme
                                   rb.max_standard_score * int(observed.scored[u])))
         if observed.overall[u] == MISSING:
             missing = [sid for sid, c in zip(layout.judgement_ids, judged[u]) if c == MISSING]
-            warnings.append(f"unit {m.unit!r}: no overall rating, judgement standard(s) {', '.join(missing)} missing "
-                            "(give --judgements, or --allow-partial)")
+            warnings.append(f"unit {m.unit!r}: no overall rating, " + (
+                f"judgement standard(s) {', '.join(missing)} missing (give --judgements, or --allow-partial)" if missing
+                else "no standard rated from the cases (all n/a?); --allow-partial rates the judgements alone"))
     inputs = [input_record("cases", evidence.source, evidence.sha256, evidence.audit)]
     if given is not None:
         inputs.append(input_record("judgements", given.source, given.sha256, judged_audit))
