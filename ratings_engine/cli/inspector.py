@@ -10,6 +10,7 @@ import sys
 
 import click
 
+from ..model.text import printable
 from .options import (PATH, input_kwargs, input_options, output_options, rating_kwargs, rating_options, report_format,
                       report_options, rules_option)
 from .output import EXIT_DIFFERENCE, EXIT_INCOMPLETE, EXIT_OK, choose, echo_audit, echo_messages
@@ -159,7 +160,7 @@ def report_command(cases, draft, rules, changes, output, force, audit, **options
     out.write(renderers(run.report, run.rulebook, validation=run.validation, **run.page))
     for u in run.report.units:
         o = u.overall
-        click.echo(f"{u.unit}: overall {o.rating or 'not given'}, score {o.score}/{o.max_score}", err=True)
+        click.echo(f"{printable(u.unit)}: overall {o.rating or 'not given'}, score {o.score}/{o.max_score}", err=True)
     run.finish(out, audit)
     sys.exit(run.exit_code())
 

@@ -15,6 +15,7 @@ import sys
 import click
 
 from .._version import __version__
+from ..model.text import safe_lines
 from .options import no_color_option
 from .output import EXIT_BAD_INPUT, EXIT_INTERNAL, debug
 
@@ -31,7 +32,7 @@ LAZY_COMMANDS = {
 
 
 def _fail(message: str, code: int) -> None:
-    click.echo(f"error: {message}", err=True)
+    click.echo(f"error: {safe_lines(message)}", err=True)  # file names and cells quoted: no control codes
     sys.exit(code)
 
 

@@ -20,6 +20,8 @@ from typing import IO, Callable, Iterable, Union
 
 import click
 
+from ..model.text import safe_lines
+
 #: Exit codes, one meaning each (README, "Exit codes").
 EXIT_OK = 0
 EXIT_DIFFERENCE = 1  # checked, and found a difference or a failure
@@ -164,9 +166,9 @@ def terminal_style(stream, environ, *, no_color: bool = False):
 def echo_messages(warnings: Iterable[str] = (), notes: Iterable[str] = ()) -> None:
     """Warnings and notes on stderr (for outputs that do not carry them: files, JSON, CSV)."""
     for n in notes:
-        click.echo(f"note: {n}", err=True)
+        click.echo(f"note: {safe_lines(n)}", err=True)  # data in messages: no control codes reach a terminal
     for w in warnings:
-        click.echo(f"warning: {w}", err=True)
+        click.echo(f"warning: {safe_lines(w)}", err=True)
 
 
 def audit_text(inputs) -> str:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from ..engine.bulk import label
 from ..toolkit.confidence import ConfidenceReport, Distribution
+from ..model.text import printable
+from .markdown import md_escape
 from .text_table import Styled, line, table
 
 
@@ -22,7 +24,7 @@ def to_text(report: ConfidenceReport, markdown: bool = False) -> str:
         return f"{label(rb, code, level)} ({100 * p:.1f}%)", Styled("FRAGILE", "warn") if report.is_fragile(dist) else ""
 
     for u in report.units:
-        head = (f"{u.unit}: {u.cases} cases, {report.resamples} bootstrap resamples (seed {report.seed}), "
+        head = (f"{md_escape(u.unit) if markdown else printable(u.unit)}: {u.cases} cases, {report.resamples} bootstrap resamples (seed {report.seed}), "
                 f"{pct:.0%} {'Wilson' if report.method == 'wilson' else 'exact'} intervals")
         lines += [f"## {head}" if markdown else line(head, hanging="  "), ""]
         rows = []

@@ -14,6 +14,8 @@ from typing import Sequence
 from ..io.spreadsheets import Sheet, csv_text, xlsx_bytes
 from ..model.results import RulebookStamp
 from ..toolkit.diff import DiffReport, Matrix
+from ..model.text import printable
+from .markdown import md_escape
 from .text_table import Styled, line, table
 
 LEVEL_TITLES = {"overall": "Overall ratings", "standard": "Standard ratings", "key_question": "Key-question ratings"}
@@ -140,7 +142,8 @@ def to_text(report: DiffReport, *, markdown: bool = False) -> str:
                     continue
                 what = ("overall" if c.level == "overall" else
                         f"{c.id} {c.name}" if c.level == "standard" else f"key question {c.id}")
-                row = [u.unit, what, c.base, c.base_rule, Styled(c.candidate or "", "bad"), c.candidate_rule]
+                esc = md_escape if markdown else printable  # unit names are data
+                row = [esc(u.unit), esc(what), c.base, c.base_rule, Styled(c.candidate or "", "bad"), c.candidate_rule]
                 rows.append(row + [moved_by(report, u.unit)] if attributed else row)
         header = ["Unit", "Rating", "Base", "Decided by (base)", "Candidate", "Decided by (candidate)"]
         out.append(table(rows, headers=header + (["Moved by"] if attributed else []), fmt=fmt))

@@ -8,6 +8,8 @@ from typing import IO
 from ..model.results import Decision, Margin, RatingReport, StandardResult, UnitResult
 from ..model.views import NOT_INSPECTED
 from ..rating.rate import paused_collector
+from ..model.text import printable
+from .markdown import md_escape
 from .text_table import line, table
 
 
@@ -102,33 +104,32 @@ def unit_rows(u: UnitResult, rulebook_domains: dict[str, str]) -> list[list[str]
 def to_table(report: RatingReport, domains: dict[str, str], *, explain: bool = False, fmt: str = "simple") -> str:
     """The annexe layout: unit, score, overall rating, then each domain's standards."""
     markdown = fmt == "github"
+    esc = md_escape if markdown else printable  # names and reasons are data: no markup, no control codes
     out: list[str] = []
     for u in report.units:
         o = u.overall
-        head = f"## {u.unit}" if markdown else u.unit  # headings are not tables: '|' is safe
-        out.append(head)
+        out.append(f"## {esc(u.unit)}" if markdown else esc(u.unit))
         out.append("")
         partial_note = (" (without the missing judgement standards)" if o.missing_judgements
                         else " (judgement standards only)" if o.no_case_ratings else "")
         out.append(f"Score {o.score}/{o.max_score}{partial_note}" + ("  " if markdown else ""))
-        out.append(line(f"Overall rating: {_overall_line(u)}", style="strong") + ("  " if markdown else ""))
+        out.append(line(f"Overall rating: {esc(_overall_line(u))}", style="strong") + ("  " if markdown else ""))
         if o.rating is not None:
             up = _margin(o.decision.margin_up, "points", "+")
             down = _margin(o.decision.margin_down, "points", "-")
-            out.append(line(f"Distance to the next band: {up}; to the band below: {down}"))
+            out.append(line(f"Distance to the next band: {esc(up)}; to the band below: {esc(down)}"))
         out.append("")
-        rows = unit_rows(u, domains)
-        if markdown:  # a '|' in a name or reason would split a markdown table cell
-            rows = [[cell.replace("|", "\\|") for cell in row] for row in rows]
+        rows = [[esc(cell) for cell in row] for row in unit_rows(u, domains)]
         out.append(table(rows, headers=["", "Standard", "Rating", "To next band", "To band below"], fmt=fmt))
         out.append("")
         if explain:
             out.extend(explanation_lines(u, markdown))
-    out.append(f"Rulebook: {report.rulebook.id} version {report.rulebook.version} (sha256 {report.rulebook.sha256[:12]})")
+    out.append(f"Rulebook: {esc(report.rulebook.id)} version {esc(report.rulebook.version)} "
+               f"(sha256 {report.rulebook.sha256[:12]})")
     for n in report.notes:
-        out.append(f"**Note:** {n}" if markdown else line(f"Note: {n}", hanging="  "))
+        out.append(f"**Note:** {esc(n)}" if markdown else line(f"Note: {esc(n)}", hanging="  "))
     for w in report.warnings:
-        out.append(f"**Warning:** {w}" if markdown else line(f"WARNING: {w}", hanging="  ", style="warn"))
+        out.append(f"**Warning:** {esc(w)}" if markdown else line(f"WARNING: {esc(w)}", hanging="  ", style="warn"))
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -146,10 +147,11 @@ def _bullet(text: str, bullet: str, markdown: bool) -> str:
 def explanation_lines(u: UnitResult, markdown: bool = False) -> list[str]:
     bullet = "- " if markdown else "  "
     sub = "  - " if markdown else "      "
-    lines = [("### " if markdown else "") + f"Why: {u.unit}", ""]
+    esc = md_escape if markdown else printable
+    lines = [("### " if markdown else "") + f"Why: {esc(u.unit)}", ""]
     for s in u.standards:
-        lines.append(_bullet(f"{s.id} {s.name}: {s.rating or 'no rating'}. {s.decision.because}{_grade(s.decision)}",
-                             bullet, markdown))
+        lines.append(_bullet(esc(f"{s.id} {s.name}: {s.rating or 'no rating'}. {s.decision.because}")
+                             + _grade(s.decision), bullet, markdown))
         for kq in s.key_questions:
             d = kq.decision
             margin = ""
@@ -157,10 +159,11 @@ def explanation_lines(u: UnitResult, markdown: bool = False) -> list[str]:
                 up = _margin(d.margin_up, "cases", "+") if d.margin_up else "none reachable"
                 down = _margin(d.margin_down, "cases", "-") if d.margin_down else "none reachable"
                 margin = f"; up: {up}; down: {down}"
-            lines.append(_bullet(f"{kq.id}: {d.because}{margin}{_grade(d)}", sub, markdown))
+            lines.append(_bullet(esc(f"{kq.id}: {d.because}{margin}") + _grade(d), sub, markdown))
     o = u.overall
-    lines.append(_bullet(f"Overall: {_overall_line(u)}. {o.decision.because}{_grade(o.decision)}", bullet, markdown))
+    lines.append(_bullet(esc(f"Overall: {_overall_line(u)}. {o.decision.because}") + _grade(o.decision), bullet,
+                         markdown))
     if o.limit is not None:
-        lines.append(_bullet(f"{o.limit.because}{_grade(o.limit)}", sub, markdown))
+        lines.append(_bullet(esc(o.limit.because) + _grade(o.limit), sub, markdown))
     lines.append("")
     return lines

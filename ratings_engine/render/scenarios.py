@@ -5,6 +5,8 @@ import json
 from typing import Any
 
 from ..toolkit.scenarios import ScenarioReport
+from ..model.text import printable
+from .markdown import md_escape
 from .text_table import line, paint
 
 
@@ -22,15 +24,17 @@ def to_text(report: ScenarioReport, *, markdown: bool = False) -> str:
     for r in report.results:
         where = f"{r.file}:{r.line}" if r.line else r.file
         mark = "PASS" if r.passed else "FAIL"
-        out.append(f"- **{mark}**  {r.name}  ({where})" if markdown else
-                   paint(mark, "good" if r.passed else "bad") + line(f"{mark}  {r.name}  ({where})", hanging="      ")
+        name = md_escape(f"{r.name}  ({where})") if markdown else printable(f"{r.name}  ({where})")
+        out.append(f"- **{mark}**  {name}" if markdown else
+                   paint(mark, "good" if r.passed else "bad") + line(f"{mark}  {name}", hanging="      ")
                    [len(mark):])
         for m in r.mismatches:
             if markdown:
-                out.append(f"    - {m.what}: expected {_show(m.expected)}, got {_show(m.actual)}")
-                out.append(f"      because: {m.because}")
+                out.append(f"    - {md_escape(m.what)}: expected {md_escape(_show(m.expected))}, got "
+                           f"{md_escape(_show(m.actual))}")
+                out.append(f"      because: {md_escape(m.because)}")
             else:
-                out.append(line(f"{m.what}: expected {_show(m.expected)}, got {_show(m.actual)}", indent=" " * 6,
+                out.append(line(printable(f"{m.what}: expected {_show(m.expected)}, got {_show(m.actual)}"), indent=" " * 6,
                                 hanging=" " * 8))
                 out.append(line(f"because: {m.because}", indent=" " * 8, hanging=" " * 10))
     out.append("")

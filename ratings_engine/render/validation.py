@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..toolkit.validate import AGREES, DIFFERS, NO_RATING, NOT_IN_DRAFT, Validation
+from ..model.text import printable
 from .markdown import md_escape
 from .ratings import explanation_lines
 from .text_table import Styled, line, table
@@ -24,7 +25,7 @@ def overall_cell(rating: str | None, score: int | None, top: int | None) -> str:
 def render_validation(v: Validation, domains: dict[str, str], *, markdown: bool = False,
                       explain_all: bool = False) -> str:
     """The validation as a plain-text table, or as markdown for pasting into a report."""
-    esc = md_escape if markdown else (lambda t: t)
+    esc = md_escape if markdown else printable
 
     def text(body: str, indent: str = "", style: str | None = None) -> str:
         return indent + body if markdown else line(body, indent=indent, hanging=indent + "  ", style=style)

@@ -3,9 +3,8 @@
 * Each key question's percentage gets a Wilson score interval (default) or an exact
   Clopper-Pearson interval (`toolkit.intervals`: standard library only, no scipy).
 * Each standard and the overall rating get the probability of each rating under bootstrap
-  resampling of the unit's cases: a resample draws as many cases as the unit has, with
-  replacement, and keeps every case's answers together (so the correlation between a case's
-  key questions is kept). Judgement standards are inspectors' ratings, not a sample: they are
+  resampling of the unit's cases: as many cases as the unit has, drawn with replacement, each
+  case's answers kept together (so the correlation between its key questions is kept). Judgement standards are inspectors' ratings, not a sample: they are
   fixed across resamples.
 * Every resample is rated by `bulk.evaluate`, i.e. by the compiled rulebook's decisions applied
   to arrays, which equal the one-by-one results of `rate.rate_tallies`.
