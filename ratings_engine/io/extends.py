@@ -16,6 +16,11 @@ Every merged key remembers the file and line it came from (`origins`, read by
 of the resolved rulebook, so the content hash of a rulebook that does not extend is unchanged,
 and that of one that does covers the resolved content.
 
+Where a parent may be: a shipped rulebook id, or a file inside the extending file's folder (or
+its subfolders); with no extending file (a rulebook built in code), the working directory. An
+absolute path, a `../` out of the folder, or a symlink leading out of it is refused before
+anything is read, so `extends` cannot read (and echo in its errors) files elsewhere on disk.
+
 Reading and parsing the parent file is the caller's (`io.rulebooks`), passed in as `parse`.
 """
 from __future__ import annotations
@@ -109,15 +114,28 @@ def find_parent(ref: str, base: Path, where: _Origin, shipped: Path) -> Path:
     return _find_parent(ref, base, where, shipped)
 
 
+def _inside(candidate: Path, folder: Path) -> bool:
+    """`candidate`, symlinks resolved, is `folder` or below it."""
+    try:
+        candidate.resolve().relative_to(folder.resolve())
+    except (ValueError, OSError, RuntimeError):
+        return False
+    return True
+
+
 def _find_parent(ref: str, base: Path, where: _Origin, shipped: Path) -> Path:
-    path = Path(ref)
+    path = Path(ref.replace("\\", "/"))
     if path.suffix in (".yaml", ".yml") or "/" in ref or "\\" in ref:
-        candidate = path if path.is_absolute() else base / path
+        if path.is_absolute() or path.drive or not _inside(base / path, base):
+            raise _extends_error(f"extends {ref!r}: a parent rulebook must be a shipped rulebook id or a file in "
+                                 "this rulebook's folder (no absolute paths, no '..' out of it, no links out of it)",
+                                 where, ("extends",))
+        candidate = base / path
         if not candidate.is_file():
             raise _extends_error(f"extends {ref!r}: no such rulebook file ({candidate})", where, ("extends",))
         return candidate
-    for candidate in (base / f"{ref}.yaml", shipped / f"{ref}.yaml"):
-        if candidate.is_file():
+    for candidate, folder in ((base / f"{ref}.yaml", base), (shipped / f"{ref}.yaml", shipped)):
+        if candidate.is_file() and _inside(candidate, folder):
             return candidate
     known = ", ".join(sorted(p.stem for p in shipped.glob("*.yaml")))
     raise _extends_error(f"extends {ref!r}: no rulebook with that id next to this file or among the shipped "

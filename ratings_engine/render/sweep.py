@@ -42,7 +42,11 @@ def to_text(report: SweepReport, markdown: bool = False) -> str:
 
 
 def to_csv(report: SweepReport) -> str:
-    return report.long_frame().to_csv(index=False)
+    """The long table as CSV, text a spreadsheet would read as a formula escaped (unit names are data)."""
+    from ..io.spreadsheets import escape_csv_cell
+
+    frame = report.long_frame()
+    return frame.map(escape_csv_cell).to_csv(index=False)
 
 
 def to_json(report: SweepReport) -> str:
