@@ -9,6 +9,14 @@ Cells are read as the text a user sees in a plain cell:
   workbook written by a program that does not calculate) is an error naming the cell, never a
   silent blank; so is a cell holding an error value such as `#N/A`.
 
+A workbook is a zip of XML that can inflate far beyond its size on disk, and its XML numbers
+rows and columns itself, so a small hostile file could make a reader build a huge grid. The
+reader bounds its work before materialising anything: the archive's declared inflated sizes
+(`MAX_INFLATED_BYTES`, `MAX_SHARED_STRINGS_BYTES`) are checked before openpyxl opens it; rows
+are read from the sheet's XML without filling gaps up to a far row number (openpyxl's own row
+iterator would), and a row past `MAX_ROWS`, a cell past `MAX_COLUMNS` or a text longer than
+`MAX_CELL_CHARS` (Excel's own limits) is an error naming the cell.
+
 openpyxl is imported inside the functions, to keep the command line's start-up light.
 """
 from __future__ import annotations
@@ -16,7 +24,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-from itertools import zip_longest
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -28,6 +35,16 @@ from .grids import grid_of
 
 #: Problems reported from one sheet before stopping.
 MAX_PROBLEMS = 50
+#: Excel's own limits: rows and columns of a worksheet, characters in a cell.
+MAX_ROWS = 1_048_576
+MAX_COLUMNS = 16_384
+MAX_CELL_CHARS = 32_767
+#: Inflated size of the whole workbook, and of its shared-strings table (loaded whole by openpyxl).
+MAX_INFLATED_BYTES = 1 << 30
+MAX_SHARED_STRINGS_BYTES = 128 << 20
+#: A part inflating past BOMB_BYTES to more than BOMB_RATIO times its compressed size is a zip bomb
+#: (worksheets, even of one repeated answer, compress about 20 to 1).
+BOMB_BYTES, BOMB_RATIO = 32 << 20, 200
 
 
 def cell_text(value: Any) -> str:
@@ -123,7 +140,9 @@ def sheet_names(path: str | Path) -> list[tuple[str, str]]:
     from openpyxl import load_workbook
 
     try:
-        book = load_workbook(io.BytesIO(read_input_bytes(path, "workbook")), read_only=True)
+        raw = read_input_bytes(path, "workbook")
+        _check_archive(raw, str(path), "workbook")  # openpyxl loads the shared strings whole
+        book = load_workbook(io.BytesIO(raw), read_only=True)
     except Exception:  # noqa: BLE001 - not a workbook: no sheets to find (reading it later says why)
         return []
     try:
@@ -132,10 +151,34 @@ def sheet_names(path: str | Path) -> list[tuple[str, str]]:
         book.close()
 
 
+def _check_archive(raw: bytes, source: str, what: str) -> None:
+    """Refuse a workbook whose parts inflate past the limits, before anything is inflated (zipfile
+    reads no further than a part's declared size, so the declared sizes bound the work)."""
+    import zipfile
+
+    try:
+        parts = zipfile.ZipFile(io.BytesIO(raw)).infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return  # not a zip: openpyxl's error says so
+    strings = sum(p.file_size for p in parts if p.filename.lower().endswith("sharedstrings.xml"))
+    total = sum(p.file_size for p in parts)
+    bomb = next((p for p in parts if p.file_size > BOMB_BYTES and p.file_size > BOMB_RATIO * max(p.compress_size, 1)),
+                None)
+    if bomb is not None:
+        raise InputError(f"{source}: {what} workbook is not a plain workbook: its part {bomb.filename} inflates "
+                         f"{bomb.file_size // max(bomb.compress_size, 1):,} times (to {bomb.file_size:,} bytes)")
+    for part, size, limit in (("its shared-strings table", strings, MAX_SHARED_STRINGS_BYTES),
+                              ("it", total, MAX_INFLATED_BYTES)):
+        if size > limit:
+            raise InputError(f"{source}: {what} workbook is too large to read: {part} inflates to {size:,} bytes "
+                             f"(limit {limit:,}); save the sheet as 'CSV UTF-8'")
+
+
 def _open_books(raw: bytes, source: str, what: str):
     """Two views of the same file: saved values, and which cells hold formulas."""
     from openpyxl import load_workbook
 
+    _check_archive(raw, source, what)
     try:
         return (load_workbook(io.BytesIO(raw), read_only=True, data_only=True),
                 load_workbook(io.BytesIO(raw), read_only=True, data_only=False))
@@ -153,26 +196,27 @@ def _sheet_grids(books, source: str, sheet: str, chunk_rows: int) -> Iterator[pd
     values_book, formula_book = books
     try:
         values_ws, formula_ws = values_book[sheet], formula_book[sheet]
-        values_ws.reset_dimensions()  # saved dimensions may be wrong: read every row there is
-        formula_ws.reset_dimensions()
         header: list[str] = []
         problems: list[Problem] = []
         batch: list[list[str]] = []
         blank_run: list[list[str]] = []  # blank rows not yet known to be followed by data
         start = 0
-        rows = zip_longest(values_ws.iter_rows(values_only=True), formula_ws.iter_rows(), fillvalue=())
-        for r, (values, formulas) in enumerate(_guarded(rows, source, sheet)):
+        rows = zip(_sheet_rows(values_ws, source, sheet), _sheet_rows(formula_ws, source, sheet))
+        for (number, values), (_, formulas) in _guarded(rows, source, sheet):
+            r = number - 1
+            if r > len(batch) + len(blank_run) + start:  # rows the sheet's XML skips are blank rows
+                blank_run.extend([[]] * (r - len(batch) - len(blank_run) - start))
             row: list[str] = []
             for c, value in enumerate(values):
-                cell = formulas[c] if c < len(formulas) else None
-                kind = getattr(cell, "data_type", None)
+                cell = formulas.get(c + 1)
+                kind = cell["data_type"] if cell else None
                 if kind == "f" and value is None or kind == "e" or (
                         kind == "f" and isinstance(value, str) and value in _ERROR_VALUES):
                     ref = f"{get_column_letter(c + 1)}{r + 1}"
                     column = ((header[c] if c < len(header) else "") or get_column_letter(c + 1)) if r else None
                     where = Location(file=source, sheet=sheet, row=r + 1, column=column)
-                    problems.append(Problem(f"cell {ref} holds a formula ({cell.value}) with no saved value; open "
-                                            "and save the workbook in Excel, or paste the values", where)
+                    problems.append(Problem(f"cell {ref} holds a formula ({cell['value']}) with no saved value; "
+                                            "open and save the workbook in Excel, or paste the values", where)
                                     if value is None else Problem(f"cell {ref} holds the error value "
                                                                   f"{cell_text(value)}", where))
                 row.append(cell_text(value))
@@ -187,12 +231,12 @@ def _sheet_grids(books, source: str, sheet: str, chunk_rows: int) -> Iterator[pd
                 batch.extend(blank_run)
                 blank_run = []
             batch.append(row)
-            if len(batch) >= chunk_rows:
+            while len(batch) >= chunk_rows:
                 if problems:
                     break
-                yield grid_of(batch, start)
-                start += len(batch)
-                batch = []
+                yield grid_of(batch[:chunk_rows], start)
+                start += chunk_rows
+                batch = batch[chunk_rows:]
         if problems:
             raise InputError(problems[:MAX_PROBLEMS])
         if batch or start == 0:
@@ -200,6 +244,48 @@ def _sheet_grids(books, source: str, sheet: str, chunk_rows: int) -> Iterator[pd
     finally:
         values_book.close()
         formula_book.close()
+
+
+def _sheet_rows(ws, source: str, sheet: str) -> Iterator[tuple[int, Any]]:
+    """(row number, cells) of each row the worksheet's XML holds, in order, without openpyxl's filling
+    of skipped rows (a row numbered 2,000,000,000 would otherwise mean as many empty rows).
+
+    For the values workbook, cells is the list of values by column (gaps None); for the formulas
+    workbook, a dict of openpyxl's cell records by column number. Rows past MAX_ROWS, cells past
+    MAX_COLUMNS, rows out of order and texts over MAX_CELL_CHARS are errors naming the place."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    book = ws.parent
+    last = 0
+    with ws._get_source() as src:  # noqa: SLF001 - openpyxl's read-only sheet has no public raw-row reader
+        parser = WorkSheetParser(src, ws._shared_strings, data_only=book.data_only, epoch=book.epoch,  # noqa: SLF001
+                                 date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)  # noqa: SLF001
+        for number, cells in parser.parse():
+            where = Location(file=source, sheet=sheet, row=number)
+            if number > MAX_ROWS:
+                raise InputError(Problem(f"the sheet has a row numbered {number:,}; a worksheet has at most "
+                                         f"{MAX_ROWS:,} rows", where))
+            if number <= last:
+                raise InputError(Problem(f"row {number} comes after row {last} in the workbook's XML: the file is "
+                                         "damaged; open and save it in Excel", where))
+            last = number
+            width = max((cell["column"] for cell in cells), default=0)
+            if width > MAX_COLUMNS:
+                raise InputError(Problem(f"the row has a cell in column {width:,}; a worksheet has at most "
+                                         f"{MAX_COLUMNS:,} columns", where))
+            for cell in cells:
+                if isinstance(cell["value"], str) and len(cell["value"]) > MAX_CELL_CHARS:
+                    ref = f"{get_column_letter(cell['column'])}{number}"
+                    raise InputError(Problem(f"cell {ref} holds {len(cell['value']):,} characters; a cell holds at "
+                                             f"most {MAX_CELL_CHARS:,}", where))
+            if book.data_only:
+                values: list[Any] = [None] * width
+                for cell in cells:
+                    values[cell["column"] - 1] = cell["value"]
+                yield number, values
+            else:
+                yield number, {cell["column"]: cell for cell in cells}
 
 
 def _guarded(rows: Iterator, source: str, sheet: str) -> Iterator:
