@@ -14,7 +14,7 @@ from fractions import Fraction
 from typing import Any, Iterable, Protocol, Sequence
 
 from ..engine.changepoints import Piece as _Piece
-from ..engine.changepoints import band_profile, band_row_matches, compared_fraction
+from ..engine.changepoints import band_profile, band_row_matches, compared_fraction, piece_index
 from ..engine.decide import CompiledRulebook, percentage_fact
 from ..model.rulebook import Rulebook
 from ..rating import explain
@@ -83,13 +83,12 @@ def check_key_question_bands(checker: Checker) -> set[str]:
     pairs = [(s, a) for a in range(minimum, checker.max_sample + 1) for s in range(a + 1)]
     engine_rows = table.matching([percentage_fact(s, a, rounding) for s, a in pairs])
     sample: dict[tuple[int, int], Any] = {}
-    memo: dict[Fraction, tuple[str, ...]] = {}
+    matched_ids = [tuple(r.id for r in m) for m in matched]
+    cuts = [p.lo for p in pieces if p.point]
     sample_gaps = sample_overlaps = 0
     for (s, a), engine in zip(pairs, engine_rows):
-        pct = compared_fraction(s, a, rounding)
-        mine = memo.get(pct)
-        if mine is None:
-            mine = memo[pct] = tuple(r.id for r in rows if band_row_matches(r, pct))
+        pct = compared_fraction(s, a, rounding)  # every percentage lies in one piece: its rows are known
+        mine = matched_ids[int(pct) if whole else piece_index(cuts, pct)]
         if mine != tuple(r.id for r in engine):
             disagreements.append(f"{s} of {a}: symbolic {list(mine)}, durable_rules {[r.id for r in engine]}")
         if not engine:
@@ -137,6 +136,7 @@ def check_key_question_bands(checker: Checker) -> set[str]:
     # (The profile's `monotone` flag, which margins rely on, is this walk without the examples.)
     prev = None  # (piece index, row)
     seen_pairs: set[tuple[str, str]] = set()
+    by_size = sorted(sample.items(), key=lambda kv: (kv[0][1], kv[0][0]))  # once, not per finding
     for i, row in enumerate(chosen):
         if row is None:
             continue
@@ -144,7 +144,7 @@ def check_key_question_bands(checker: Checker) -> set[str]:
             seen_pairs.add((prev[1].id, row.id))
             ps, pa = examples[prev[0]]
             s, a = examples[i]
-            step = next(((ss, aa) for (ss, aa), r in sorted(sample.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+            step = next(((ss, aa) for (ss, aa), r in by_size
                          if same_row(r, prev[1]) and same_row(sample.get((ss + 1, aa)), row)), None)
             extra = ""
             if step is not None:
