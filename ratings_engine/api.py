@@ -269,14 +269,15 @@ def validate(cases: pd.DataFrame | PathLike, draft: PathLike, rules: RulebookLik
     return compare(report, the_draft, rulebook)
 
 
-_READ_KEYS = ("encoding", "delimiter", "sheet", "judgements_sheet", "blank", "ignore_columns")
+_READ_KEYS = ("encoding", "delimiter", "sheet", "judgements_sheet", "blank", "ignore_columns", "text_columns")
 
 
 def _read_options(options: dict) -> ReadOptions:
     """Pop the input options (as `rate` takes them) into a ReadOptions value."""
     values = {k: options.pop(k) for k in _READ_KEYS if k in options}
-    if "ignore_columns" in values:
-        values["ignore_columns"] = tuple(values["ignore_columns"])
+    for key in ("ignore_columns", "text_columns"):
+        if key in values:
+            values[key] = tuple(values[key])
     return ReadOptions(**values)
 
 

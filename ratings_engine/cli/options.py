@@ -19,7 +19,8 @@ PATH = click.Path(dir_okay=False, path_type=Path, allow_dash=True)
 ANY_PATH = click.Path(path_type=Path, allow_dash=True)
 
 #: Option names of each group (for tests and for the option walk in docs).
-INPUT_OPTIONS = ("--encoding", "--delimiter", "--sheet", "--judgements-sheet", "--blank", "--ignore-column", "--audit")
+INPUT_OPTIONS = ("--encoding", "--delimiter", "--sheet", "--judgements-sheet", "--blank", "--ignore-column",
+                 "--text-column", "--audit")
 OUTPUT_OPTIONS = ("--format", "--output", "--force", "--no-color")
 #: Options of every command that writes the HTML report (pdu, unit, validate, report).
 REPORT_OPTIONS = ("--marking", "--open", "--pdf", "--resamples", "--seed")
@@ -62,6 +63,9 @@ def input_options(*, draft: bool = False, overrides: bool = False) -> Callable:
                      help="What a blank answer cell means."),
         click.option("--ignore-column", "ignore_columns", multiple=True, metavar="NAME",
                      help="A column of a case or tally file to skip on purpose (repeatable)."),
+        click.option("--text-column", "text_columns", multiple=True, metavar="NAME",
+                     help="A free-text column whose quoted cells may span lines of a CSV (skipped in case and tally "
+                          "files; counted in the audit); elsewhere a cell spanning lines is an error (repeatable)."),
         click.option("--audit", is_flag=True,
                      help="Also report, on stderr, each input file's rows: read, used, and skipped by reason."),
     ]
@@ -172,8 +176,9 @@ def input_kwargs(options: dict[str, Any]) -> dict[str, Any]:
     """Pop the input options into the API's keyword arguments (`encoding`, `sheet`, ...)."""
     out = {name: options.pop(name) for name in ("encoding", "delimiter", "sheet", "judgements_sheet", "blank")
            if name in options}
-    if "ignore_columns" in options:
-        out["ignore_columns"] = tuple(options.pop("ignore_columns"))
+    for name in ("ignore_columns", "text_columns"):
+        if name in options:
+            out[name] = tuple(options.pop(name))
     for name in ("draft_sheet", "overrides_sheet"):
         if name in options:
             out[name] = options.pop(name)

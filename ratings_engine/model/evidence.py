@@ -39,6 +39,7 @@ class ReadOptions:
     judgements_sheet: str | None = None
     blank: BlankPolicy = "error"
     ignore_columns: tuple[str, ...] = ()
+    text_columns: tuple[str, ...] = ()  # free text: quoted cells may span lines of a CSV (skipped like ignored)
 
 
 @dataclass(frozen=True)

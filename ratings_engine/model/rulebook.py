@@ -216,7 +216,7 @@ class Overall(_Strict):
 
 
 class Scores(_Strict):
-    values: dict[Text, Annotated[int, Field(ge=0, le=MAX_SCORE)]]  # whole numbers 0..MAX_SCORE, increasing with the rating order (cross-checked)
+    values: dict[Text, Annotated[int, Field(ge=0, le=MAX_SCORE)]]  # 0..MAX_SCORE, not decreasing (cross-checked)
     provenance: Provenance
 
 
@@ -399,8 +399,8 @@ def _cross_check(rb: Rulebook) -> Iterator[tuple[tuple, str]]:
         yield ("scores", "values"), f"scores must give exactly one score per rating (missing {missing}, unknown {extra})"
     else:
         ordered = [rb.scores.values[r] for r in rb.ratings]
-        if any(b <= a for a, b in zip(ordered, ordered[1:])):
-            yield ("scores", "values"), "scores must increase with the ratings, lowest to highest (here " + ", ".join(
+        if any(b < a for a, b in zip(ordered, ordered[1:])):
+            yield ("scores", "values"), "scores must not decrease from the lowest rating to the highest (here " + ", ".join(
                 f"{r}: {rb.scores.values[r]}" for r in rb.ratings) + ")"
     seen_std: set[str] = set()
     seen_kq: set[str] = set()

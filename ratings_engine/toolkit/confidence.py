@@ -265,9 +265,10 @@ def confidence(cases, rules=DEFAULT_RULEBOOK, *, judgements=None, unit: str | No
     loaded = load_rulebook(rules, changes=changes)
     rb = loaded.rulebook
     evidence = load_cases(cases, rb, unit=unit, blank=options.blank, ignore_columns=options.ignore_columns,
-                          sheet=options.sheet, encoding=options.encoding, delimiter=options.delimiter)
+                          sheet=options.sheet, encoding=options.encoding, delimiter=options.delimiter,
+                          text_columns=options.text_columns)
     given = load_judgements(judgements, rb, sheet=options.judgements_sheet, encoding=options.encoding,
-                            delimiter=options.delimiter)
+                            delimiter=options.delimiter, text_columns=options.text_columns)
     return confidence_of(evidence, loaded, given, resamples=resamples, seed=seed, level=level, method=method,
                          fragile=fragile, allow_partial=allow_partial, quiet=quiet, started=started)
 

@@ -122,16 +122,17 @@ def load_corpus(paths: Iterable[str | Path], rulebook: Rulebook, *, blank: Blank
         workbook = path.suffix.lower() in SPREADSHEET_SUFFIXES
         table = read_table(path, "corpus", options.sheet if workbook else None,
                            encoding=None if workbook else options.encoding,
-                           delimiter=None if workbook else options.delimiter)
+                           delimiter=None if workbook else options.delimiter, text_columns=options.text_columns)
+        ignored = options.ignore_columns + tuple(c for c in options.text_columns if c in table.cells.columns
+                                                 and c not in options.ignore_columns)
         with sheet_locations(table):
             kind = kind_of(table)
             unit_name = "standard input" if str(path) == "-" else path.stem
             if kind == "cases":
-                evidence.append((path, cases_from_table(table, rulebook, None, unit_name, options.blank,
-                                                        options.ignore_columns)))
+                evidence.append((path, cases_from_table(table, rulebook, None, unit_name, options.blank, ignored)))
             elif kind == "tallies":
                 evidence.append((path, tallies_from_table(table, rulebook, default_unit=unit_name,
-                                                          ignore_columns=options.ignore_columns)))
+                                                          ignore_columns=ignored)))
             else:
                 judgement_files.append((path, judgements_from_table(table, rulebook), None))
         if workbook and kind != "judgements":
