@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from conftest import CASES, ROOT, SHIPPED_RULEBOOK
 
 from ratings_engine.cli import main
+from ratings_engine.model.errors import InputError
 from ratings_engine.io import tables as sources
 
 DOC = ROOT / "docs" / "input-problems.md"
@@ -473,6 +474,175 @@ ONE_FILE = {
     "header-only": (H + ",,,\n",),
     "unit-not-in-file": ("case_id,unit,2.2.1,2.2.2,2.2.3\na,North,yes,no,yes\n", "--unit", "South"),
 }
+
+
+# ---- hostile and damaged input (issue 17) ----
+
+NOTES = "case_id,2.2.1,2.2.2,2.2.3,notes\n"
+
+
+def case_quote_spans_lines(tmp_path):
+    # line 3 opens a quote in the notes column that the next quote (line 5) closes: lines 4 and 5
+    # would vanish into one cell; 'a' and 'd' are fine
+    text = NOTES + 'a,yes,no,yes,ok\nb,yes,no,yes,"stray\nc,yes,yes,yes,x\nd,no,no,no,y"\ne,yes,no,yes,ok\n'
+    result = pdu_on(tmp_path, text, "--ignore-column", "notes")
+    assert "line 3, column 'notes'" in result.stderr and "runs over 3 lines, to line 5" in result.stderr
+    return result
+
+
+def case_text_column(tmp_path):
+    text = NOTES + 'a,yes,no,yes,"two\nlines"\nb,no,no,n/a,"three\r\nline\nnote"\nc,yes,yes,yes,plain\n'
+    path = write(tmp_path, "cases.csv", text)
+    result = pdu(path, "-u", "U", "-f", "json", "--text-column", "notes", "--audit")
+    assert result.exit_code == 0, result.output
+    audit = json.loads(result.stdout)["inputs"][0]["audit"]
+    physical = len(path.read_bytes().splitlines()) - 1  # counted here independently: lines below the header
+    assert audit["lines_read"] == physical == 6 and audit["line_breaks_in_text_cells"] == 3
+    assert audit["rows_read"] == audit["rows_used"] == 3
+    assert re.search(r"lines read\s+6\n", result.stderr)
+    without = pdu(path, "-u", "U", "--ignore-column", "notes")
+    assert without.exit_code == 2 and "line 2, column 'notes'" in without.stderr
+
+
+def case_quote_never_closed(tmp_path):
+    return pdu_on(tmp_path, NOTES + 'a,yes,no,yes,ok\nb,yes,no,yes,"never closed\nc,yes,yes,yes,x\n',
+                  "--text-column", "notes")
+
+
+def case_not_text_encoding(tmp_path):
+    for name in ("punycode", "idna", "utf-7"):
+        other = pdu_on(tmp_path, GOOD, "--encoding", name)
+        assert other.exit_code == 2 and "not an encoding of text files" in other.stderr, name
+    return pdu_on(tmp_path, GOOD, "--encoding", "undefined")
+
+
+def case_too_many_columns(tmp_path):
+    header = "case_id,2.2.1,2.2.2,2.2.3," + ",".join(f"x{i}" for i in range(16_400))
+    return pdu_on(tmp_path, header + "\n" + "a,yes,no,yes" + ",1" * 16_400 + "\n")
+
+
+def case_row_too_wide(tmp_path):
+    return pdu_on(tmp_path, GOOD + "d,yes,no,yes" + "," * 20_000 + "\n")
+
+
+def _sheet_xml(tmp_path, edit, name="cases.xlsx"):
+    """A small workbook whose worksheet XML is edited (as a damaged or hostile file would be)."""
+    import io
+    import zipfile
+
+    path = workbook(tmp_path / name, [["case_id", "2.2.1", "2.2.2", "2.2.3"], ["a", "yes", "no", "yes"],
+                                      ["b", "no", "no", "n/a"]])
+    source = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = edit(data.decode()).encode()
+            target.writestr(info.filename, data)
+    path.write_bytes(out.getvalue())
+    return path
+
+
+def _renumber(row: int):
+    """Row 3 of the sheet renumbered as `row` (its cells' references too)."""
+    def edit(xml: str) -> str:
+        xml = xml.replace('<row r="3"', f'<row r="{row}"')
+        return re.sub(r'r="([A-Z]+)3"', lambda m: f'r="{m.group(1)}{row}"', xml)
+    return edit
+
+
+def case_xlsx_sparse_rows(tmp_path):
+    path = _sheet_xml(tmp_path, _renumber(1_000_000))
+    result = pdu(path, "-u", "U", "-f", "json")
+    assert result.exit_code == 0, result.output
+    audit = json.loads(result.stdout)["inputs"][0]["audit"]
+    assert audit["rows_read"] == 999_999 and audit["rows_used"] == 2 and audit["rows_skipped"] == {"blank row": 999_997}
+
+
+def case_xlsx_row_limit(tmp_path):
+    return pdu(_sheet_xml(tmp_path, _renumber(2_000_000_000)))
+
+
+def case_xlsx_column_limit(tmp_path):
+    return pdu(_sheet_xml(tmp_path, lambda xml: xml.replace('r="D3"', 'r="XFE3"')))
+
+
+def case_xlsx_cell_size(tmp_path):
+    big = "x" * 40_000
+    cell = f'<row r="4"><c r="A4" t="inlineStr"><is><t>{big}</t></is></c></row></sheetData>'
+    return pdu(_sheet_xml(tmp_path, lambda xml: xml.replace("</sheetData>", cell)))
+
+
+def case_xlsx_inflated(tmp_path, monkeypatch):
+    from ratings_engine.io import xlsx_files
+
+    import io
+    import zipfile
+
+    path = workbook(tmp_path / "cases.xlsx", [["case_id", "2.2.1", "2.2.2", "2.2.3"], ["a", "yes", "no", "yes"]])
+    assert pdu(path).exit_code == 0
+    raw = io.BytesIO(path.read_bytes())
+    table = "<sst>" + "<si><t>x</t></si>" * 100 + "</sst>"
+    with zipfile.ZipFile(raw, "a") as book:  # a shared-strings table past its (lowered) limit
+        book.writestr("xl/sharedStrings.xml", table)
+    monkeypatch.setattr(xlsx_files, "MAX_SHARED_STRINGS_BYTES", 1000)
+    with pytest.raises(InputError, match=f"its shared-strings table inflates to {len(table):,} bytes"):
+        xlsx_files._check_archive(raw.getvalue(), "x.xlsx", "case")
+    monkeypatch.setattr(xlsx_files, "MAX_INFLATED_BYTES", 10_000)  # the whole workbook is larger
+    return pdu(path)
+
+
+def case_xlsx_zip_bomb(tmp_path, monkeypatch):
+    from ratings_engine.io import xlsx_files
+
+    monkeypatch.setattr(xlsx_files, "BOMB_BYTES", 1000)
+    padding = '<row r="9"><c r="A9" t="inlineStr"><is><t>' + " " * 300_000 + "</t></is></c></row></sheetData>"
+    return pdu(_sheet_xml(tmp_path, lambda xml: xml.replace("</sheetData>", padding)))
+
+
+def case_yaml_merge_key(tmp_path):
+    rules = rulebook_with(tmp_path, "    - {id: kq-good, min: 65, below: 80, then: Good}",
+                          "    - &g {id: kq-good, min: 65, below: 80, then: Good}")
+    text = rules.read_text(encoding="utf-8").replace(
+        "    - {id: kq-requires-improvement,", "    - {<<: *g, id: kq-requires-improvement,", 1)
+    rules.write_text(text, encoding="utf-8")
+    return rate_with_rules(rules)
+
+
+def case_score_out_of_range(tmp_path):
+    too_big = rate_with_rules(rulebook_with(tmp_path, "Outstanding: 3}", "Outstanding: 100000}", "big.yaml"))
+    assert too_big.exit_code == 2 and "less than or equal to 100" in too_big.stderr
+    return rate_with_rules(rulebook_with(tmp_path, "values: {Inadequate: 0,", "values: {Inadequate: -1,"))
+
+
+def case_scores_decrease(tmp_path):
+    return rate_with_rules(rulebook_with(tmp_path, "Good: 2, Outstanding: 3}", "Good: 4, Outstanding: 3}"))
+
+
+def case_bound_out_of_range(tmp_path):
+    return rate_with_rules(rulebook_with(tmp_path, "mean_max: 0.5,", "mean_max: 1e30,"))
+
+
+def case_extends_outside(tmp_path):
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text("secret_key_name: value\n", encoding="utf-8")
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "link.yaml").symlink_to(outside)
+    for ref in (str(outside), "../elsewhere.yaml", "link.yaml", "link"):
+        (folder / "child.yaml").write_text(f"extends: {ref}\nid: child\n", encoding="utf-8")
+        result = rate_with_rules(folder / "child.yaml")
+        assert result.exit_code == 2 and "secret_key_name" not in result.output, ref
+    (folder / "child.yaml").write_text(f"extends: {outside}\nid: child\n", encoding="utf-8")
+    return rate_with_rules(folder / "child.yaml")
+
+
+def case_no_case_ratings(tmp_path):
+    path = write(tmp_path, "cases.csv", H + "a,n/a,n/a,n/a\nb,N/A,na,n/a\n")
+    refused = run("pdu", path, "-j", EXAMPLE_J)
+    assert refused.exit_code == 4 and "no standard rated from the cases" in refused.output
+    return run("pdu", path, "-j", EXAMPLE_J, "--allow-partial", "-f", "json")
 
 
 CASES_BY_ID = {name[len("case_"):].replace("_", "-"): f for name, f in globals().items() if name.startswith("case_")}

@@ -135,7 +135,9 @@ def _check_target(path: Path, inputs: Iterable[Path | str | None], force: bool) 
         if given is None or str(given) == "-":
             continue
         try:
-            same = Path(given).resolve() == target
+            source = Path(given).resolve()
+            same = source == target or (source.is_dir() and source in target.parents and target.exists())
+            # (a file of a corpus folder read by this run)
         except OSError:
             same = False
         if same:

@@ -74,7 +74,11 @@ def _rate(cases, rules: str | None, changes, explain: bool, fmt, output, force, 
     inputs = input_kwargs(options)
     rating = rating_kwargs(options)
     given = rating.get("judgements")
-    out = choose(fmt, output, FORMATS, inputs=[cases, given if given not in ("auto", None) else None,
+    if given == "auto":  # the judgements found beside the cases are an input too
+        from ..io.evidence import find_judgements
+
+        given = find_judgements(cases)
+    out = choose(fmt, output, FORMATS, inputs=[cases, given, rules,
                                               *(o for o in rating.get("overrides", ()) if not isinstance(o, str))],
                  force=force)
     report = None
