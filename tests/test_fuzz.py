@@ -1,7 +1,11 @@
 """Fuzzing: random and mutated CSVs, .xlsx workbooks and rulebooks fed to the command line.
 
-The only allowed outcomes are exit 0 with a rating, or exit 2 with a clean error: one paragraph
-starting `error: `, no traceback. Never exit 1 (a crash caught by click), never a hang.
+The only allowed outcomes are exit 0 (or 4: rated, an overall refused) with a rating, or exit 2
+with a clean error: one paragraph starting `error: `, no traceback. Never exit 1 (a crash caught by
+click), never a hang. A rating must also lose nothing silently and print nothing unsafe (issue 17):
+the lines of a CSV case file, counted here, are all accounted for in the audit, every used case is
+in the tallies, a workbook's hidden sheet is never the one read unless named, and no control
+character from the data reaches the output.
 
 The generators below take a `random.Random`, so hypothesis drives them here (small, for CI) and
 `bench/fuzz_campaign.py` reuses them for a larger campaign run by hand.
@@ -30,7 +34,8 @@ RULES = ROOT / "rules"
 
 INTERESTING_CELLS = ["", " ", "N/A ", " yes", "Y", "no", "n/a", "NA", "maybe", "0", "1", "-1", "12.0", "1e9",
                      "=1+2", "@SUM(A1)", '"', '""', "a,b", "a;b", "\t", "x" * 300, "\x00", "é", "café", "£",
-                     "\ufeff", "yes\nno", "Not inspected", "Good", "2.2.1", "case_id", "unit", "None", "null"]
+                     "\ufeff", "yes\nno", "Not inspected", "Good", "2.2.1", "case_id", "unit", "None", "null",
+                     "\x1b[2K", "North\u202e", "\x07", "\x85", "a\rb", "[x](javascript:alert(1))", "# H"]
 INTERESTING_BYTES = [b"\x00", b"\xff", b"\xfe", b"\xe9", b"\x81", b"\xef\xbb\xbf", b'"', b",", b";", b"\t", b"\r",
                      b"\n", b"\r\n", b",,,,", b"\\", b"\x1a", b"\xc3", b"\xe2\x80"]
 
@@ -211,13 +216,14 @@ def mutate_yaml(text: str, rng: random.Random) -> str:
             if tokens:
                 t = rng.choice(tokens)
                 new = rng.choice(["0", "-1", "100.5", "1e400", "999999999999", "65", "80", "Good", "Outstanding",
+                                  "1e30", "100000", "-5", "9223372036854775808", "2.5e15", "100.01",
                                   "null", "true", "[]", "{}", "x" * 100, "first", "unique", "priority", "'", "&a",
                                   "*a", "!!str", "kq-good", "2.2"])
                 lines[i] = lines[i][: t.start()] + new + lines[i][t.end():]
         elif op == 4:  # junk
             lines.insert(i, rng.choice(["- x", "key: [", "  bad: {", "\t- tab", "%YAML 9.9", "---", "...", "? x",
                                         "&anchor", "*alias", "extends: probation-pdu-2021", "id:", "  - {id: z}",
-                                        "\x00", "é: ü"]))
+                                        "\x00", "é: ü", "  <<: *a", "<<: {id: x}", "- <<: *anchor"]))
         elif op == 5:  # indentation
             lines[i] = (" " * rng.choice([1, 2, 4]) + lines[i]) if rng.random() < 0.5 else lines[i].lstrip()
         else:
@@ -247,7 +253,73 @@ def rulebook_input(rng: random.Random) -> FuzzInput:
     return FuzzInput("rulebook", files, args)
 
 
-GENERATORS = {"csv": csv_input, "xlsx": xlsx_input, "rulebook": rulebook_input}
+def quotes_input(rng: random.Random) -> FuzzInput:
+    """A case file with a free-text column and stray quotes (a quote left open swallows lines)."""
+    lines = EXAMPLE.read_text(encoding="utf-8").splitlines()[: rng.randint(2, 30)]
+    lines = [lines[0] + ",notes"] + [line + "," + rng.choice(["ok", "", "fine", "see file"]) for line in lines[1:]]
+    for _ in range(rng.choice([1, 1, 2, 3])):
+        i = rng.randrange(1, len(lines)) if len(lines) > 1 else 0
+        at = rng.choice([len(lines[i]), lines[i].rfind(",") + 1, rng.randint(0, len(lines[i]))])
+        lines[i] = lines[i][:at] + rng.choice(['"', '"', '""', '"x\ny"', "'"]) + lines[i][at:]
+    data = ("\n".join(lines) + rng.choice(["\n", "\r\n", ""])).encode()
+    option = rng.choice([["--ignore-column", "notes"], ["--text-column", "notes"], []])
+    return FuzzInput("quotes", {"cases.csv": data}, ["pdu", "cases.csv", "--allow-partial", "--format", "json", *option])
+
+
+def sheets_input(rng: random.Random) -> FuzzInput:
+    """A workbook whose sheets are shuffled and some hidden: a hidden sheet is read only when named."""
+    import openpyxl
+
+    rows = _csv_rows(EXAMPLE.read_text(encoding="utf-8"))[: rng.randint(2, 12)]
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    names = rng.sample(["Cases", "Decoy", "Sheet1", "Notes"], k=rng.randint(1, 4))
+    for name in names:
+        ws = book.create_sheet(name)
+        body = rows if name == "Cases" else [rows[0]] + [[r[0] + "-decoy", *r[1:]] for r in rows[1:3]]
+        for row in body:
+            ws.append(row)
+        ws.sheet_state = rng.choice(["visible", "visible", "hidden", "veryHidden"])
+    if all(book[n].sheet_state != "visible" for n in names):
+        book[names[0]].sheet_state = "visible"
+    out = io.BytesIO()
+    book.save(out)
+    args = ["pdu", "cases.xlsx", "--allow-partial", "--format", "json"]
+    if rng.random() < 0.3:
+        args += ["--sheet", rng.choice(names)]
+    return FuzzInput("sheets", {"cases.xlsx": out.getvalue()}, args)
+
+
+def sparse_input(rng: random.Random) -> FuzzInput:
+    """A workbook whose XML numbers its rows far apart, or past the worksheet's limits."""
+    import re
+    import zipfile
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for row in _csv_rows(EXAMPLE.read_text(encoding="utf-8"))[:4]:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    number = rng.choice([5, 100, 10_000, 1_048_576, 1_048_577, 2_000_000_000, 10**15])
+    column = rng.choice(["", "", "XFD", "XFE", "ZZZ", "AAAA"])
+
+    def edit(xml: str) -> str:
+        xml = xml.replace('<row r="4"', f'<row r="{number}"')
+        xml = re.sub(r'r="([A-Z]+)4"', lambda m: f'r="{m.group(1)}{number}"', xml)
+        return xml.replace(f'r="N{number}"', f'r="{column}{number}"') if column else xml
+
+    source, target = zipfile.ZipFile(io.BytesIO(out.getvalue())), io.BytesIO()
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as book_zip:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            book_zip.writestr(info.filename, edit(data.decode()).encode() if "worksheets/" in info.filename else data)
+    return FuzzInput("sparse", {"cases.xlsx": target.getvalue()}, ["pdu", "cases.xlsx", "--allow-partial", "--format", "json"])
+
+
+GENERATORS = {"csv": csv_input, "xlsx": xlsx_input, "rulebook": rulebook_input, "quotes": quotes_input,
+              "sheets": sheets_input, "sparse": sparse_input}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -260,8 +332,8 @@ def classify(exit_code: int, stdout: str, stderr: str, exception: BaseException 
         return "crash", "traceback"
     if exception is not None and not isinstance(exception, SystemExit):
         return "crash", f"{type(exception).__name__}: {exception}"
-    if exit_code == 0:
-        return ("rating", "") if stdout.strip() else ("crash", "exit 0 without output")
+    if exit_code in (0, 4):  # 4: rated, an overall rating refused (judgements missing, nothing rated from cases)
+        return ("rating", "") if stdout.strip() else ("crash", f"exit {exit_code} without output")
     if exit_code == 2:
         errors = [line for line in stderr.splitlines() if line.startswith(("error: ", "Error: "))]
         if len(errors) != 1:
@@ -287,12 +359,67 @@ def run_in_process(item: FuzzInput, folder: Path) -> tuple[str, str]:
     finally:
         os.chdir(here)
     outcome = classify(result.exit_code, result.stdout, result.stderr, result.exception)
+    if outcome[0] != "crash" and UNSAFE.search(result.stdout.replace("\r\n", "\n") + result.stderr):
+        return "unsafe output", repr(UNSAFE.search(result.stdout + result.stderr).group())
     if outcome[0] == "rating" and "--format" in item.args and item.args[item.args.index("--format") + 1] == "json":
         try:
-            json.loads(result.stdout)["units"]
+            report = json.loads(result.stdout)
+            report["units"]
         except (ValueError, KeyError) as exc:
             return "crash", f"exit 0 but not a rating in JSON: {exc}"
+        loss = silent_loss(item, report)
+        if loss:
+            return "silent loss", loss
     return outcome
+
+
+#: Characters no output may carry raw (control and invisible format characters; JSON escapes them).
+UNSAFE = __import__("re").compile("[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def physical_lines(data: bytes, args: list[str]) -> int | None:
+    """Lines of a CSV file, counted here (None when the text's encoding is not clear)."""
+    encoding = args[args.index("--encoding") + 1] if "--encoding" in args else None
+    for bom, codec in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if data.startswith(bom):
+            encoding = codec
+    try:
+        text = data.decode(encoding or "utf-8")
+    except (UnicodeDecodeError, LookupError):
+        return None
+    breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
+    return breaks + (1 if text and text[-1] not in "\r\n" else 0)
+
+
+def silent_loss(item: FuzzInput, report: dict) -> str:
+    """What a rating lost without saying so ('' when nothing): lines of a CSV not accounted for, used
+    cases missing from the tallies, an audit that does not balance, a hidden sheet read unnamed."""
+    for given in report.get("inputs", []):
+        audit = given.get("audit") or {}
+        if "rows_read" in audit and audit["rows_read"] != audit["rows_used"] + sum(audit["rows_skipped"].values()):
+            return f"{given['file']}: rows read {audit['rows_read']} != used + skipped"
+    cases = next((i for i in report.get("inputs", []) if i.get("kind") == "cases"), None)
+    if cases is None:
+        return ""
+    audit, name = cases["audit"], Path(cases["file"]).name
+    if name.endswith(".csv") and name in item.files:
+        lines = physical_lines(item.files[name], item.args)
+        if lines is not None and audit.get("lines_read") != lines - 1:
+            return f"{name}: {lines - 1} lines below the header, the audit read {audit.get('lines_read')}"
+    tallied = sum(max((k["sufficient"] + k["insufficient"] + k["not_applicable"] for s in u["standards"]
+                       for k in s["key_questions"]), default=0) for u in report["units"])
+    if tallied and tallied != audit["rows_used"]:
+        return f"{name}: {audit['rows_used']} cases used, {tallied} in the tallies"
+    if item.kind == "sheets" and "--sheet" not in item.args and audit.get("sheet") not in (None, "Cases", "Decoy",
+                                                                                         "Sheet1", "Notes"):
+        return f"read sheet {audit.get('sheet')!r}"
+    if item.kind == "sheets" and "--sheet" not in item.args:
+        import openpyxl
+
+        book = openpyxl.load_workbook(io.BytesIO(item.files["cases.xlsx"]), read_only=True)
+        if book[audit["sheet"]].sheet_state != "visible":
+            return f"read the hidden sheet {audit['sheet']!r} without being asked"
+    return ""
 
 
 def run_in_subprocess(item: FuzzInput, folder: Path, timeout: float = 120) -> tuple[str, str]:
@@ -336,6 +463,24 @@ def test_mutated_xlsx_workbooks_give_a_rating_or_a_clean_error(rng):
 @given(st.randoms(use_true_random=False))
 def test_mutated_rulebooks_give_a_rating_or_a_clean_error(rng):
     check("rulebook", rng)
+
+
+@settings(FUZZ, max_examples=40)
+@given(st.randoms(use_true_random=False))
+def test_stray_quotes_give_a_clean_error_or_a_rating_that_loses_no_line(rng):
+    check("quotes", rng)
+
+
+@settings(FUZZ, max_examples=15)
+@given(st.randoms(use_true_random=False))
+def test_hidden_and_shuffled_sheets_are_never_read_unnamed(rng):
+    check("sheets", rng)
+
+
+@settings(FUZZ, max_examples=15)
+@given(st.randoms(use_true_random=False))
+def test_sparse_and_oversized_worksheets_give_a_clean_error_or_a_rating(rng):
+    check("sparse", rng)
 
 
 @settings(FUZZ, max_examples=40)

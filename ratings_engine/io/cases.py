@@ -97,11 +97,12 @@ def _header_problems(src: str, columns: tuple[str, ...], rulebook: Rulebook,
         return [Problem(f"the key-question columns ({', '.join(unknown[:6])}{', ...' if len(unknown) > 6 else ''}) "
                         f"are not rulebook {rulebook.id}'s but fit {'rulebook' if len(other) == 1 else 'rulebooks'} "
                         f"{', '.join(other)}: use {fits}", Location(file=src, row=1))]
-    for column in unknown:
+    present = set(columns)  # (a set: a header can have 16,384 columns)
+    absent = [k for k in (*rulebook.key_question_ids, "case_id", "unit") if k not in present]
+    for column in unknown[:MAX_PROBLEMS]:  # no more are shown
         std = rulebook.standards_by_id.get(column)
         hint = (f"; {column!r} is a standard, give its key questions ({', '.join(k.id for k in std.case_key_questions)})"
-                if std is not None and std.case_key_questions
-                else did_you_mean(column, [k for k in (*rulebook.key_question_ids, "case_id", "unit") if k not in columns]))
+                if std is not None and std.case_key_questions else did_you_mean(column, absent))
         problems.append(Problem(
             f"unknown column (not a key question of rulebook {rulebook.id}){hint}; "
             "use --ignore-column to skip a column on purpose",

@@ -23,6 +23,13 @@ from .grids import grid_of
 #: Cells per row read from a CSV file (Excel's own limit of columns): a wider row is refused before
 #: it is parsed, so a small hostile file cannot make the reader build a huge grid.
 MAX_COLUMNS = 16_384
+#: Cells per chunk of rows: a wide file is read in fewer rows at a time, so memory stays bounded.
+CHUNK_CELLS = 2_000_000
+#: Cells (lines x header cells) a CSV file may make: checked from a count of its line ends before
+#: parsing, so a small file of empty lines under a very wide header is refused at once.
+MAX_CELLS = 50_000_000
+#: Wider files are read by the csv module: pandas' fixed cost per column and chunk would dominate.
+WIDE = 1_000
 
 #: Words accepted by `--delimiter` besides a single character.
 DELIMITER_WORDS = {"comma": ",", "semicolon": ";", "tab": "\t", "\\t": "\t", "pipe": "|"}
@@ -207,14 +214,25 @@ class CsvFile:
         if width > MAX_COLUMNS:
             raise InputError(Problem(f"the header has {width:,} cells; the limit is {MAX_COLUMNS:,} columns",
                                      Location(file=self.source, row=1)))
+        self.chunk_rows = max(1, min(self.chunk_rows, CHUNK_CELLS // max(width, 1)))
+        self.width = width
+        lines = _line_ends(self.path) + 1
+        if width * lines > MAX_CELLS:
+            raise InputError(Problem(f"the file has up to {lines:,} lines under a header of {width:,} cells: more than "
+                                     f"{MAX_CELLS:,} cells; delete the unused columns, or split the file",
+                                     Location(file=self.source, row=1)))
 
     def grids(self) -> Iterator[pd.DataFrame]:
         """The cell grid in chunks: pandas' C parser, or the csv module from where it gave up."""
         done = 0
+        self.width = 0
         try:
             self._check_width()
         except csv.Error:
             pass  # the parsers below report it
+        if self.width > WIDE:
+            yield from self._csv_module_grids(skip=0)
+            return
         hashing, text = self._open()
         with text:
             try:
@@ -241,6 +259,7 @@ class CsvFile:
             records = csv.reader(text, delimiter=self.delimiter)
             batch: list[list[str]] = []
             start = n = 0
+            wide = 1  # the widest record of the batch
             try:
                 for n, record in enumerate(records):
                     if n < skip:
@@ -251,9 +270,10 @@ class CsvFile:
                         raise InputError(Problem(f"row has {len(record):,} cells; the limit is {MAX_COLUMNS:,} columns",
                                                  Location(file=self.source, row=n + 1)))
                     batch.append(record)
-                    if len(batch) == self.chunk_rows:
+                    wide = max(wide, len(record))
+                    if len(batch) >= min(self.chunk_rows, max(1, CHUNK_CELLS // wide)):
                         yield grid_of(batch, start)
-                        batch = []
+                        batch, wide = [], 1
             except csv.Error as exc:
                 raise InputError(Problem(f"not a readable CSV file: {exc}",
                                          Location(file=self.source, line=records.line_num))) from None
@@ -289,6 +309,15 @@ class CsvFile:
         else:
             hint = "use --encoding with its encoding (for example --encoding latin-1), or save it as 'CSV UTF-8'"
         return InputError(f"{self.source}: {self.what} file is not UTF-8 text ({where}); {hint}")
+
+
+def _line_ends(path: Path) -> int:
+    """Line-end bytes in a file (an upper bound of its lines in any of the encodings read)."""
+    n = 0
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            n += block.count(b"\n") + block.count(b"\r")
+    return n
 
 
 def _decodes(path: Path, codec: str) -> bool:

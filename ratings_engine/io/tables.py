@@ -34,6 +34,9 @@ __all__ = ["Audit", "TextTable", "TableReader", "open_table", "read_table", "tab
 MAX_PROBLEMS = 50
 #: Rows per chunk when reading a CSV file or a worksheet (memory stays proportional to this).
 CHUNK_ROWS = 50_000
+#: Cells (rows x columns) of one table: a table past it is refused as it is read, so a small file
+#: of many empty lines under a very wide header cannot make the reader build a huge grid.
+MAX_CELLS = 50_000_000
 #: How far below row 1 a header pushed down by a title row or blank rows is looked for.
 HEADER_SEARCH_ROWS = 30
 #: Column names that identify the header of each kind of file (`what`), to spot a title row above it.
@@ -364,6 +367,11 @@ class TableReader:
     # ---- the body ----
     def _body(self, grid: pd.DataFrame, breaks: pd.DataFrame | None) -> TextTable:
         width = len(self.columns)
+        self._cells = getattr(self, "_cells", 0) + len(grid) * max(width, grid.shape[1])
+        if self._cells > MAX_CELLS:
+            raise InputError(Problem(f"the table is larger than {MAX_CELLS:,} cells (rows x columns) by row "
+                                     f"{int(grid.index[-1]) + 1:,}; split the file, or delete unused columns and rows",
+                                     self._where()))
         text_lines = self._check_breaks(breaks) if breaks is not None else 0
         extra = grid.iloc[:, width:]
         if extra.shape[1] and (extra != "").any(axis=None):
@@ -407,4 +415,4 @@ def _cleaned(grid: pd.DataFrame, cells: np.ndarray | None = None) -> pd.DataFram
     cells = grid.to_numpy(dtype=object) if cells is None else cells
     positions, distinct = pd.factorize(cells.ravel())
     stripped = np.array([str(text).strip() for text in distinct] + [""], dtype=object)  # -1 (missing): ""
-    return pd.DataFrame(stripped[positions].reshape(cells.shape), index=grid.index, columns=grid.columns)
+    return pd.DataFrame(stripped[positions].reshape(cells.shape), index=grid.index, columns=grid.columns, dtype=object)

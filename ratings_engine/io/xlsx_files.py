@@ -31,6 +31,7 @@ import pandas as pd
 
 from ..model.errors import InputError, Location, Problem
 from .files import read_input_bytes
+from .csv_files import CHUNK_CELLS
 from .grids import grid_of
 
 #: Problems reported from one sheet before stopping.
@@ -201,6 +202,7 @@ def _sheet_grids(books, source: str, sheet: str, chunk_rows: int) -> Iterator[pd
         batch: list[list[str]] = []
         blank_run: list[list[str]] = []  # blank rows not yet known to be followed by data
         start = 0
+        wide = 1
         rows = zip(_sheet_rows(values_ws, source, sheet), _sheet_rows(formula_ws, source, sheet))
         for (number, values), (_, formulas) in _guarded(rows, source, sheet):
             r = number - 1
@@ -231,12 +233,14 @@ def _sheet_grids(books, source: str, sheet: str, chunk_rows: int) -> Iterator[pd
                 batch.extend(blank_run)
                 blank_run = []
             batch.append(row)
-            while len(batch) >= chunk_rows:
+            wide = max(wide, len(row))
+            rows_now = max(1, min(chunk_rows, CHUNK_CELLS // wide))  # a wide sheet: fewer rows per chunk
+            while len(batch) >= rows_now:
                 if problems:
                     break
-                yield grid_of(batch[:chunk_rows], start)
-                start += chunk_rows
-                batch = batch[chunk_rows:]
+                yield grid_of(batch[:rows_now], start)
+                start += rows_now
+                batch = batch[rows_now:]
         if problems:
             raise InputError(problems[:MAX_PROBLEMS])
         if batch or start == 0:
