@@ -1,15 +1,21 @@
 """A fuzzing campaign (issue 7), run by hand: thousands of mutated inputs through the command line.
 
-    python bench/fuzz_campaign.py                    # 10,000 inputs: 50% CSV, 20% xlsx, 30% rulebooks
+    python bench/fuzz_campaign.py                    # 10,000 inputs of six kinds (MIX below)
     python bench/fuzz_campaign.py -n 2000 --seed 7 --save /tmp/crashes
 
 Inputs come from the generators of tests/test_fuzz.py (mutated case, tally and judgement CSVs in
-several encodings and delimiters, mutated .xlsx workbooks, mutated rulebooks). Each is run in
+several encodings and delimiters with control characters and markup in cells, mutated .xlsx
+workbooks, mutated rulebooks with merge keys and huge numbers; and since issue 17 case files with
+stray quotes, workbooks with shuffled and hidden sheets, and worksheets with sparse or oversized
+row and column numbers). Each is run in
 process through click's CliRunner (fast), in worker processes that are recycled every few hundred
 inputs (every distinct rulebook registers rulesets that live as long as the process). An input
 that takes longer than --timeout seconds counts as a hang. Prints the count of each outcome per
-kind of input: `rating` (exit 0), `clean error` (exit 2, one paragraph), `crash` (anything else:
-a traceback, exit 1, an exception) and `hang`. Seeds of failures are printed (and inputs saved
+kind of input: `rating` (exit 0, or 4 when an overall rating is refused), `clean error` (exit 2,
+one paragraph), `crash` (anything else: a traceback, exit 1, an exception), `hang`, `silent loss`
+(a rating whose audit does not account for every line of the CSV, whose tallies miss a used case,
+or that read a hidden sheet nobody named) and `unsafe output` (a control character from the data
+printed raw). Seeds of failures are printed (and inputs saved
 with --save) so each can be replayed: `--replay KIND:SEED`.
 """
 from __future__ import annotations
@@ -27,7 +33,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-MIX = (("csv", 0.5), ("xlsx", 0.2), ("rulebook", 0.3))
+#: Address space of a worker: an input that needs more is a crash (MemoryError), reported as one.
+MEMORY_LIMIT = 4 << 30
+MIX = (("csv", 0.35), ("xlsx", 0.1), ("rulebook", 0.2), ("quotes", 0.2), ("sheets", 0.08), ("sparse", 0.07))
 
 
 class Hang(Exception):
@@ -43,6 +51,9 @@ def run_one(job: tuple[str, int, float]) -> tuple[str, int, str, str]:
     from test_fuzz import GENERATORS, run_in_process
 
     kind, seed, timeout = job
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))  # a runaway input fails, not the machine
     signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
@@ -122,15 +133,15 @@ def main() -> None:
                 print(f"  {done:,} inputs, {time.perf_counter() - start:.0f} s", flush=True)
     elapsed = time.perf_counter() - start
     print(f"\n{args.n:,} inputs (seed {args.seed}) in {elapsed:.0f} s, {args.workers} worker(s)\n")
-    outcomes = ["rating", "clean error", "crash", "hang"]
-    print(f"{'input':<10}" + "".join(f"{o:>13}" for o in outcomes) + f"{'total':>9}")
+    outcomes = ["rating", "clean error", "crash", "hang", "silent loss", "unsafe output"]
+    print(f"{'input':<10}" + "".join(f"{o:>14}" for o in outcomes) + f"{'total':>9}")
     for kind, _ in MIX:
         row = [counts[(kind, o)] for o in outcomes]
-        print(f"{kind:<10}" + "".join(f"{n:>13,}" for n in row) + f"{sum(row):>9,}")
+        print(f"{kind:<10}" + "".join(f"{n:>14,}" for n in row) + f"{sum(row):>9,}")
     if counts[("all", "worker died")]:
         print(f"{'(died)':<10}{counts[('all', 'worker died')]:>13,} inputs never answered (a worker process died)")
     totals = [sum(counts[(k, o)] for k, _ in MIX) for o in outcomes]
-    print(f"{'all':<10}" + "".join(f"{n:>13,}" for n in totals) + f"{sum(totals):>9,}")
+    print(f"{'all':<10}" + "".join(f"{n:>14,}" for n in totals) + f"{sum(totals):>9,}")
     print("\nmost frequent clean errors:")
     for why, n in reasons.most_common(12):
         print(f"  {n:>6,}  ...{why}")

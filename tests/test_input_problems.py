@@ -521,6 +521,11 @@ def case_too_many_columns(tmp_path):
     return pdu_on(tmp_path, header + "\n" + "a,yes,no,yes" + ",1" * 16_400 + "\n")
 
 
+def case_too_many_cells(tmp_path):
+    header = "case_id,2.2.1,2.2.2,2.2.3," + ",".join(f"x{i}" for i in range(10_000))
+    return pdu_on(tmp_path, header + "\n" + "\n" * 5_000)  # a 60 KB file of 50 million cells
+
+
 def case_row_too_wide(tmp_path):
     return pdu_on(tmp_path, GOOD + "d,yes,no,yes" + "," * 20_000 + "\n")
 

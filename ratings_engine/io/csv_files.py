@@ -275,7 +275,9 @@ class CsvFile:
                         yield grid_of(batch, start)
                         batch, wide = [], 1
             except csv.Error as exc:
-                raise InputError(Problem(f"not a readable CSV file: {exc}",
+                hint = ("; a quote that is never closed makes one cell of the lines after it" if "field limit" in str(exc)
+                        else "")
+                raise InputError(Problem(f"not a readable CSV file: {exc}{hint}",
                                          Location(file=self.source, line=records.line_num))) from None
             except UnicodeError:
                 raise self._encoding_error() from None

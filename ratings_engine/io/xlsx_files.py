@@ -229,18 +229,14 @@ def _sheet_grids(books, source: str, sheet: str, chunk_rows: int) -> Iterator[pd
             if not any(text.strip() for text in row):
                 blank_run.append(row)
                 continue
-            if blank_run:
-                batch.extend(blank_run)
-                blank_run = []
-            batch.append(row)
-            wide = max(wide, len(row))
-            rows_now = max(1, min(chunk_rows, CHUNK_CELLS // wide))  # a wide sheet: fewer rows per chunk
-            while len(batch) >= rows_now:
-                if problems:
-                    break
-                yield grid_of(batch[:rows_now], start)
-                start += rows_now
-                batch = batch[rows_now:]
+            for item in (*blank_run, row):  # chunks of at most chunk_rows rows and about CHUNK_CELLS cells
+                if batch and not problems and (len(batch) >= chunk_rows
+                                               or (len(batch) + 1) * max(wide, len(item)) > CHUNK_CELLS):
+                    yield grid_of(batch, start)
+                    start, batch, wide = start + len(batch), [], 1
+                batch.append(item)
+                wide = max(wide, len(item))
+            blank_run = []
         if problems:
             raise InputError(problems[:MAX_PROBLEMS])
         if batch or start == 0:
