@@ -192,7 +192,7 @@ def rate_region(cases: pd.DataFrame | PathLike, rules: RulebookLike = DEFAULT_RE
                 judgements: Given = AUTO, regions: PathLike | dict[str, str] | None = None,
                 allow_partial: bool = False, blank: BlankPolicy = "error", ignore_columns: Sequence[str] = (),
                 sheet: str | None = None, judgements_sheet: str | None = None, encoding: str | None = None,
-                delimiter: str | None = None, changes: Sequence[str] = ()):
+                delimiter: str | None = None, changes: Sequence[str] = (), text_columns: Sequence[str] = ()):
     """Rate every PDU of a case file under the PDU rulebook and every region under the regional one.
 
     `rules`: a rulebook with `pooling` (default: probation-region-2023); its `pooling.members`
@@ -213,7 +213,8 @@ def rate_region(cases: pd.DataFrame | PathLike, rules: RulebookLike = DEFAULT_RE
         raise InputError(f"rulebook {region.rulebook.id} rates units from their own cases (it has no 'pooling'): "
                          "use rate / rate unit")
     member = member_rulebook(region)
-    read = dict(blank=blank, ignore_columns=ignore_columns, sheet=sheet, encoding=encoding, delimiter=delimiter)
+    read = dict(blank=blank, ignore_columns=ignore_columns, sheet=sheet, encoding=encoding, delimiter=delimiter,
+                text_columns=text_columns)
     member_only = [k for k in member.key_question_ids if k not in set(region.key_question_ids)]
     region_only = [k for k in region.key_question_ids if k not in set(member.key_question_ids)]
     member_evidence = load_evidence(cases, member.rulebook, others=region_only, **read)
@@ -230,7 +231,7 @@ def rate_region(cases: pd.DataFrame | PathLike, rules: RulebookLike = DEFAULT_RE
         mapping[unit] = name
     judgements, note = _judgements_for(cases, judgements)
     given_judgements = load_judgements(judgements, member.rulebook, sheet=judgements_sheet, encoding=encoding,
-                                       delimiter=delimiter, also=region.rulebook)
+                                       delimiter=delimiter, also=region.rulebook, text_columns=text_columns)
     report = rate_pooled(member_evidence, region_evidence, member, region, given_judgements, mapping,
                          allow_partial=allow_partial)
     if note:

@@ -77,6 +77,8 @@ class Output:
                 content = renderers[self.fmt]()
             if isinstance(content, bytes):
                 raise OutputError(f"--format {self.fmt} is a binary format: give --output FILE")
+            if self.machine_readable:  # JSON and CSV: the data's control characters escaped as \uXXXX (text and
+                content = safe_lines(content)  # markdown escape each name themselves, and colour their own lines)
             click.echo(content, nl=False, color=style.colour)  # click would strip the colour on a pipe
             return
         content = renderers[self.fmt]()

@@ -16,8 +16,8 @@ Every merged key remembers the file and line it came from (`origins`, read by
 of the resolved rulebook, so the content hash of a rulebook that does not extend is unchanged,
 and that of one that does covers the resolved content.
 
-Where a parent may be: a shipped rulebook id, or a file inside the extending file's folder (or
-its subfolders); with no extending file (a rulebook built in code), the working directory. An
+Where a parent may be: a shipped rulebook id or file, or a file inside the extending file's
+folder (or its subfolders); with no extending file (a rulebook built in code), the working directory. An
 absolute path, a `../` out of the folder, or a symlink leading out of it is refused before
 anything is read, so `extends` cannot read (and echo in its errors) files elsewhere on disk.
 
@@ -126,7 +126,7 @@ def _inside(candidate: Path, folder: Path) -> bool:
 def _find_parent(ref: str, base: Path, where: _Origin, shipped: Path) -> Path:
     path = Path(ref.replace("\\", "/"))
     if path.suffix in (".yaml", ".yml") or "/" in ref or "\\" in ref:
-        if path.is_absolute() or path.drive or not _inside(base / path, base):
+        if not _inside(base / path, shipped) and (path.is_absolute() or path.drive or not _inside(base / path, base)):
             raise _extends_error(f"extends {ref!r}: a parent rulebook must be a shipped rulebook id or a file in "
                                  "this rulebook's folder (no absolute paths, no '..' out of it, no links out of it)",
                                  where, ("extends",))

@@ -1,5 +1,8 @@
 """Opening any tabular input as a text table that remembers where each cell came from.
 
+(This module is long because the one table reader holds every check every tabular input shares:
+header, rows, cells, lines and size; the line and quote checks themselves are in `io.csv_lines`.)
+
 Every tabular input (cases, judgements, tallies, drafts, overrides, corpus files) goes through
 `open_table` / `read_table`, whatever its format: `io.csv_files` reads CSV, `io.xlsx_files`
 reads a worksheet, `table_from_frame` takes a DataFrame, and each hands raw grid chunks to one
