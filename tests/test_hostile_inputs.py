@@ -30,6 +30,7 @@ from ratings_engine.model.rulebook import BandRow
 from ratings_engine.model.text import printable, safe_lines
 from ratings_engine.render import ratings as render
 from ratings_engine.render.markdown import md_escape
+from ratings_engine.engine import changepoints
 from ratings_engine.toolkit import check_bands
 
 EXAMPLE = CASES / "redcar-cleveland-middlesbrough.csv"
@@ -168,16 +169,11 @@ def test_matched_pieces_equal_a_brute_force_search(specs):
         lower = {"above" if strict_lo else "min": lo} if lo is not None else {}
         upper = {"below" if strict_hi else "max": hi} if hi is not None else {}
         rows.append(BandRow.model_validate({"id": f"r{i}", "then": "Good", **lower, **upper}))
-    cuts = sorted({Fraction(0), Fraction(100)} | {Fraction(b) for r in rows for b in (r.min, r.above, r.max, r.below)
-                                                  if b is not None})
-    pieces = []
-    for i, cut in enumerate(cuts):
-        pieces.append(check_bands._Piece(cut, cut))
-        if i + 1 < len(cuts):
-            pieces.append(check_bands._Piece(cut, cuts[i + 1]))
-    assert check_bands._matched_pieces(rows, pieces, cuts) == brute_force(rows, pieces)
+    pieces = changepoints.band_pieces(rows, "exact")
+    cuts = [p.lo for p in pieces if p.point]
+    assert changepoints.matched_pieces(rows, pieces, True) == tuple(brute_force(rows, pieces))
     for p_index, piece in enumerate(pieces):
-        assert check_bands._piece_index(cuts, piece.representative) == p_index
+        assert changepoints.piece_index(cuts, piece.representative) == p_index
 
 
 # ---------------------------------------------------------------------------------------------

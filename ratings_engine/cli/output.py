@@ -95,7 +95,7 @@ class Output:
     def _stream(self, content: Streamed) -> None:
         if self.path is None:
             try:
-                content.write_to(sys.stdout)
+                content.write_to(_SafeText(sys.stdout))  # the data's control characters escaped as \uXXXX
                 sys.stdout.flush()
             except BrokenPipeError:  # the reader stopped early (`| head`): nothing more to say to it
                 devnull = os.open(os.devnull, os.O_WRONLY)
@@ -105,6 +105,19 @@ class Output:
 
         with atomic_output(self.path) as handle:
             content.write_to(handle)
+
+
+class _SafeText:
+    """A text handle that escapes control characters on their way to a terminal (JSON reads them back)."""
+
+    def __init__(self, handle: IO[str]):
+        self._handle = handle
+
+    def write(self, text: str) -> int:
+        return self._handle.write(safe_lines(text))
+
+    def flush(self) -> None:
+        self._handle.flush()
 
 
 def choose(fmt: str | None, path: Path | None, formats: Iterable[str], default: str = "table", *,

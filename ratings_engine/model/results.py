@@ -2,6 +2,7 @@
 
 These are what the API returns and what every renderer reads. `RatingReport.to_dict()` is the
 stable JSON shape documented in the README; the `*_frame()` methods give pandas views.
+This module is long because every result value is here, with its JSON shape and frame, in one place.
 """
 from __future__ import annotations
 
