@@ -19,15 +19,15 @@ import pandas as pd
 from ..model.errors import InputError, Location, Problem
 
 
-def line_breaks(cells: np.ndarray, index: pd.Index) -> pd.DataFrame | None:
-    """Line breaks (\\n, \\r, \\r\\n) inside each raw cell of a grid chunk (`cells`, rows `index`), or
-    None when no cell holds one (the usual case, found by one scan of the chunk's distinct texts)."""
-    positions, distinct = pd.factorize(cells.ravel())
+def line_breaks(positions: np.ndarray, distinct, shape: tuple, index: pd.Index) -> pd.DataFrame | None:
+    """Line breaks (\\n, \\r, \\r\\n) inside each raw cell of a grid chunk, or None when no cell holds
+    one (the usual case, found by one scan of the chunk's distinct texts). `positions`, `distinct`: the
+    chunk's cells factorized (as the table reader strips them), `shape` and `index` the chunk's."""
     joined = "\x00".join(map(str, distinct))
     if "\n" not in joined and "\r" not in joined:
         return None
     n = np.array([_breaks(str(t)) for t in distinct] + [0], dtype=np.int64)
-    return pd.DataFrame(n[positions].reshape(cells.shape), index=index)
+    return pd.DataFrame(n[positions].reshape(shape), index=index)
 
 
 def _breaks(text: str) -> int:

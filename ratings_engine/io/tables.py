@@ -394,8 +394,9 @@ class TableReader:
     def _cleaned(self, grid: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | None]:
         """The stripped grid, and (CSV) the line breaks inside each cell, None where there are none."""
         cells = grid.to_numpy(dtype=object)
-        breaks = line_breaks(cells, grid.index) if self.kind == "csv" else None
-        return _cleaned(grid, cells), breaks
+        positions, distinct = pd.factorize(cells.ravel())  # once, for both
+        breaks = line_breaks(positions, distinct, cells.shape, grid.index) if self.kind == "csv" else None
+        return _cleaned(grid, cells, (positions, distinct)), breaks
 
     def _check_breaks(self, breaks: pd.DataFrame, header: bool = False) -> int:
         return self._ledger.check(breaks, self.columns, () if header else self.text_columns)
@@ -409,13 +410,14 @@ def _skip_header(grids: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         yield grid.iloc[1:] if n == 0 else grid
 
 
-def _cleaned(grid: pd.DataFrame, cells: np.ndarray | None = None) -> pd.DataFrame:
+def _cleaned(grid: pd.DataFrame, cells: np.ndarray | None = None, factorized: tuple | None = None) -> pd.DataFrame:
     """Every cell as stripped text, stripping each distinct text once (answer columns hold a handful).
 
     The whole chunk is factorized at once, so time is linear in its cells however wide the file
     (per-column work in pandas costs a fixed overhead per column, and assignment into a wide
     DataFrame is quadratic in the columns)."""
     cells = grid.to_numpy(dtype=object) if cells is None else cells
-    positions, distinct = pd.factorize(cells.ravel())
+    positions, distinct = pd.factorize(cells.ravel()) if factorized is None else factorized
+    del cells  # (its shape is the grid's)
     stripped = np.array([str(text).strip() for text in distinct] + [""], dtype=object)  # -1 (missing): ""
-    return pd.DataFrame(stripped[positions].reshape(cells.shape), index=grid.index, columns=grid.columns, dtype=object)
+    return pd.DataFrame(stripped[positions].reshape(grid.shape), index=grid.index, columns=grid.columns, dtype=object)
