@@ -82,6 +82,7 @@ def sweep_command(corpus, vary, start, stop, step, value_list, judgements, rules
     """
     from .. import api
     from ..model.errors import InputError
+    from ..model.extras import require
     from ..render.sweep import chart as draw, to_csv, to_json, to_text
     from ..toolkit.sweep import value_range
 
@@ -99,6 +100,8 @@ def sweep_command(corpus, vary, start, stop, step, value_list, judgements, rules
         raise InputError(f"missing {', '.join(missing)}: give --from A --to B --step S (or --values)")
     if chart is not None and chart.suffix.lower() not in (".png", ".svg"):
         raise InputError(f"--chart {chart}: give a file name ending in .png or .svg")
+    if chart is not None:  # before the sweep, not after it: the [charts] extra, or one clear error
+        require("matplotlib", "rate sweep --chart")
     out = choose(fmt, output, SWEEP_FORMATS, inputs=[*corpus, judgements], force=force)
     report = api.sweep(list(corpus), rules, vary=list(vary), values=values, judgements=judgements,
                        allow_partial=allow_partial, changes=changes, quiet=quiet, **input_kwargs(options))

@@ -20,6 +20,7 @@ from typing import IO, Callable, Iterable, Union
 
 import click
 
+from ..model.extras import require
 from ..model.text import safe_lines
 
 #: Exit codes, one meaning each (README, "Exit codes").
@@ -137,6 +138,8 @@ def choose(fmt: str | None, path: Path | None, formats: Iterable[str], default: 
         raise OutputError(f"--format {chosen} is a binary format: give --output FILE.{'xlsx' if chosen == 'xlsx' else chosen}")
     if path is not None:
         _check_target(path, inputs, force)
+    if chosen == "xlsx":  # before the work, not after it: the [excel] extra, or one clear error
+        require("openpyxl", f"writing {path} (an .xlsx workbook)")
     return Output(chosen, path)
 
 

@@ -13,7 +13,8 @@ fractions shown as `0.0%`), fills by value (conditional formatting, e.g. a colou
 drop-down lists (data validation) and comments on header cells. What goes in the cells is the
 layout's business (`render.xlsx_export`, `render.case_workbook`); how it is written is here.
 
-openpyxl is imported inside the functions, to keep the command line's start-up light.
+openpyxl (the [excel] extra) is imported inside the functions, to keep the command line's
+start-up light; without it, writing a workbook says which extra to install.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from ..model.extras import require
 from .files import atomic_output, write_text
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -181,12 +183,14 @@ def _write_sheet(book, spec: Sheet, tables: set[str]) -> None:
 
 def write_xlsx(path: str | Path, sheets: Sequence[Sheet], *, created: dt.datetime | None = None) -> None:
     """Write sheets to an .xlsx workbook (atomically), escaping formula-like text (see the module docstring)."""
+    require("openpyxl", f"writing {path} (an .xlsx workbook)")  # the [excel] extra, or one clear error
     with atomic_output(path, binary=True) as handle:
         handle.write(xlsx_bytes(sheets, created=created))
 
 
 def xlsx_bytes(sheets: Sequence[Sheet], *, created: dt.datetime | None = None) -> bytes:
     """The bytes of an .xlsx workbook of these sheets, formula-like text escaped."""
+    require("openpyxl", "writing an .xlsx workbook")  # the [excel] extra, or one clear error
     from openpyxl import Workbook
 
     book = Workbook()

@@ -17,7 +17,8 @@ are read from the sheet's XML without filling gaps up to a far row number (openp
 iterator would), and a row past `MAX_ROWS`, a cell past `MAX_COLUMNS` or a text longer than
 `MAX_CELL_CHARS` (Excel's own limits) is an error naming the cell.
 
-openpyxl is imported inside the functions, to keep the command line's start-up light.
+openpyxl (the [excel] extra) is imported inside the functions, to keep the command line's
+start-up light; without it, reading a workbook says which extra to install.
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from typing import Any, Callable, Iterator
 import pandas as pd
 
 from ..model.errors import InputError, Location, Problem
+from ..model.extras import require
 from .files import read_input_bytes
 from .csv_files import CHUNK_CELLS
 from .grids import grid_of
@@ -138,8 +140,7 @@ def choose_sheet(sheets: list[tuple[str, str]], what: str, sheet: str | None, so
 
 def sheet_names(path: str | Path) -> list[tuple[str, str]]:
     """(name, state) of every worksheet of a workbook; [] when it cannot be read as one."""
-    from openpyxl import load_workbook
-
+    load_workbook = require("openpyxl", f"reading {path} (an .xlsx workbook)").load_workbook
     try:
         raw = read_input_bytes(path, "workbook")
         _check_archive(raw, str(path), "workbook")  # openpyxl loads the shared strings whole
@@ -177,8 +178,7 @@ def _check_archive(raw: bytes, source: str, what: str) -> None:
 
 def _open_books(raw: bytes, source: str, what: str):
     """Two views of the same file: saved values, and which cells hold formulas."""
-    from openpyxl import load_workbook
-
+    load_workbook = require("openpyxl", f"reading {source} (an .xlsx {what} file)").load_workbook
     _check_archive(raw, source, what)
     try:
         return (load_workbook(io.BytesIO(raw), read_only=True, data_only=True),

@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 
 from ..model.errors import InputError
+from ..model.extras import require
 from ..toolkit.sweep import SweepReport
 from .colours import NO_RATING, rating_colours
 from .text_table import line, table
@@ -93,8 +94,7 @@ def chart(report: SweepReport, path: Path) -> None:
     suffix = path.suffix.lower()
     if suffix not in (".png", ".svg"):
         raise InputError(f"--chart {path}: give a file name ending in .png or .svg")
-    import matplotlib
-
+    matplotlib = require("matplotlib", "rate sweep --chart")  # the [charts] extra
     matplotlib.use("Agg")
     import matplotlib.patheffects as effects
     import matplotlib.pyplot as plt
