@@ -25,8 +25,10 @@ EXAMPLE = CASES / "redcar-cleveland-middlesbrough.csv"
 JUDGEMENTS = CASES / "redcar-cleveland-middlesbrough-judgements.csv"
 GOOD = ["--vary", "key_question_bands.rows[kq-good].min", "--vary", "key_question_bands.rows[kq-requires-improvement].below"]
 #: Import name -> the distribution an extra must list for it (hand-written).
-DISTRIBUTIONS = {"openpyxl": "openpyxl", "matplotlib": "matplotlib", "fastapi": "fastapi", "jinja2": "jinja2",
-                 "uvicorn": "uvicorn", "python_multipart": "python-multipart"}
+DISTRIBUTIONS = {"openpyxl": "openpyxl", "matplotlib": "matplotlib", "starlette": "starlette", "jinja2": "jinja2",
+                 "uvicorn": "uvicorn"}
+#: Extras for developing, not features a command needs.
+DEVELOPMENT_EXTRAS = {"all", "test", "mutation"}
 
 
 def missing(feature: str, module: str, extra: str) -> str:
@@ -97,8 +99,14 @@ def test_the_chart_renderer_itself_raises_the_clear_error_for_python_users(unins
     assert not (tmp_path / "sweep.svg").exists()
 
 
+def test_serve_without_the_web_extra_names_the_missing_module_and_the_web_extra(uninstalled):
+    uninstalled("starlette")
+    result = CliRunner().invoke(main, ["serve", str(CASES / "corpus")])
+    _one_clean_error(result, missing("rate serve", "starlette", "web"))
+
+
 def test_the_light_core_rates_the_example_with_no_extra_installed(uninstalled):
-    uninstalled("openpyxl", "matplotlib", "fastapi", "jinja2", "uvicorn")
+    uninstalled("openpyxl", "matplotlib", "starlette", "jinja2", "uvicorn")
     result = CliRunner().invoke(main, ["pdu", str(EXAMPLE), "-j", str(JUDGEMENTS)])
     assert result.exit_code == 0, result.stderr
     assert "Overall rating: Requires improvement" in result.stdout
@@ -145,24 +153,27 @@ def test_the_extras_match_pyproject():
         return {req.split(";")[0].split("[")[0].split(">")[0].split("=")[0].split("<")[0].strip().lower()
                 for req in optional[extra]}
 
-    assert set(optional) - {"all", "test"} == set(extras.EXTRAS)
+    assert set(optional) - DEVELOPMENT_EXTRAS == set(extras.EXTRAS)
     for extra, modules in extras.EXTRAS.items():
         assert {DISTRIBUTIONS[m] for m in modules} <= names(extra), extra
     assert optional["all"] == [f"ratings-engine[{','.join(extras.EXTRAS)}]"]
     assert "ratings-engine[excel,charts]" in optional["test"]  # the suite exercises both
 
 
-def _extras_imports() -> dict[str, list[tuple[str, bool]]]:
-    """Package file -> (module, at module level?) for each import of a module an extra provides."""
-    provided = {m for modules in extras.EXTRAS.values() for m in modules}
+def _extras_imports(provided: set[str] | None = None, level: int = 0) -> dict[str, list[tuple[str, bool]]]:
+    """Package file (outside the web layer) -> (module, at module level?) for each import of a module
+    an extra provides (or of `provided`, as written with `level` leading dots)."""
+    provided = provided or {m for modules in extras.EXTRAS.values() for m in modules}
     found: dict[str, list[tuple[str, bool]]] = {}
     for path in sorted(PACKAGE.rglob("*.py")):
+        if path.relative_to(PACKAGE).parts[0] == "web":
+            continue  # the [web] extra's own layer: imported only by `rate serve`, after its check
         tree = ast.parse(path.read_text(encoding="utf-8"))
         top_level = {id(node) for node in tree.body}
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
                 modules = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            elif isinstance(node, ast.ImportFrom) and node.level == level and node.module:
                 modules = [node.module]
             else:
                 continue
@@ -181,3 +192,9 @@ def test_every_use_of_an_extras_module_goes_through_require_and_none_at_import_t
         source = (PACKAGE / name).read_text(encoding="utf-8")
         for module in {m.split(".")[0] for m, _ in imports}:
             assert f'require("{module}"' in source, name
+
+
+def test_the_web_layer_is_imported_only_by_rate_serve_when_it_runs():
+    found = _extras_imports({"web"}, level=2)
+    assert set(found) == {"cli/serve.py"}
+    assert not any(at_top for _, at_top in found["cli/serve.py"])

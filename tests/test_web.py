@@ -2,6 +2,7 @@
 errors are readable messages, sizes are bounded, and the endpoints answer as `rate diff` does."""
 import copy
 import json
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -174,7 +175,8 @@ def test_serve_without_the_web_extra_names_the_install_command(monkeypatch):
     result = CliRunner().invoke(main, ["serve", str(CORPUS)])
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
-        "error: rate serve needs the web extra: pip install 'ratings-engine[web]' (missing: uvicorn)"]
+        f"error: rate serve needs uvicorn (the [web] extra), which is not installed: "
+        f"{sys.executable} -m pip install 'ratings-engine[web]'"]
 
 
 def test_rate_serve_prints_a_url_with_a_token_and_serves_the_page():

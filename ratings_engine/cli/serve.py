@@ -6,7 +6,7 @@ import sys
 import click
 
 from .options import ANY_PATH, PATH, input_kwargs, input_options
-from .output import EXIT_BAD_INPUT, echo_audit, echo_messages
+from .output import echo_audit, echo_messages
 
 
 def register(main: click.Group) -> None:
@@ -40,12 +40,12 @@ def serve_command(corpus, rules, recorded, port, open_browser, allow_partial, au
     needs. Reads only CORPUS, RULEBOOK (and what it extends), its shipped scenarios and RATINGS.
     Needs the web extra: pip install 'ratings-engine[web]'.
     """
-    from ..web import INSTALL_HINT, missing
+    from ..model.extras import MissingExtraError
+    from ..web import missing
 
     absent = missing()
-    if absent:
-        click.echo(f"error: rate serve needs the web extra: {INSTALL_HINT} (missing: {', '.join(absent)})", err=True)
-        sys.exit(EXIT_BAD_INPUT)
+    if absent:  # one line naming the extra and the exact install command (exit 2)
+        raise MissingExtraError("rate serve", absent[0], "web")
     from .. import api
     from ..web.app import serve
 

@@ -20,7 +20,7 @@ from .errors import InputError
 EXTRAS: dict[str, tuple[str, ...]] = {
     "excel": ("openpyxl",),  # .xlsx input and export
     "charts": ("matplotlib",),  # rate sweep --chart
-    "web": ("fastapi", "jinja2", "uvicorn", "python_multipart"),  # the rate serve workbench
+    "web": ("starlette", "jinja2", "uvicorn"),  # the rate serve workbench
 }
 
 #: The distribution the install command names.
