@@ -76,6 +76,27 @@ def test_exporting_a_workbook_without_openpyxl_writes_nothing(uninstalled, tmp_p
     assert list(tmp_path.iterdir()) == []
 
 
+def test_an_xlsx_output_without_openpyxl_stops_before_rating(uninstalled, monkeypatch, tmp_path):
+    uninstalled("openpyxl")
+
+    def rating_must_not_run(*args, **kwargs):
+        raise AssertionError("rated before the missing extra was reported")
+
+    monkeypatch.setattr(api, "rate", rating_must_not_run)
+    out = tmp_path / "ratings.xlsx"
+    result = CliRunner().invoke(main, ["pdu", str(EXAMPLE), "-j", str(JUDGEMENTS), "-o", str(out)])
+    _one_clean_error(result, missing(f"writing {out} (an .xlsx workbook)", "openpyxl", "excel"))
+
+
+def test_finding_a_workbooks_sheets_without_openpyxl(uninstalled):
+    from ratings_engine.io.xlsx_files import sheet_names
+
+    uninstalled("openpyxl")
+    with pytest.raises(MissingExtraError) as err:
+        sheet_names(WORKBOOK)
+    assert str(err.value) == missing(f"reading {WORKBOOK} (an .xlsx workbook)", "openpyxl", "excel")[7:-1]
+
+
 def test_a_sweep_chart_without_matplotlib_stops_before_the_sweep(uninstalled, monkeypatch, tmp_path):
     uninstalled("matplotlib")
 
