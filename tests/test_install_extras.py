@@ -25,8 +25,7 @@ EXAMPLE = CASES / "redcar-cleveland-middlesbrough.csv"
 JUDGEMENTS = CASES / "redcar-cleveland-middlesbrough-judgements.csv"
 GOOD = ["--vary", "key_question_bands.rows[kq-good].min", "--vary", "key_question_bands.rows[kq-requires-improvement].below"]
 #: Import name -> the distribution an extra must list for it (hand-written).
-DISTRIBUTIONS = {"openpyxl": "openpyxl", "matplotlib": "matplotlib", "starlette": "starlette", "jinja2": "jinja2",
-                 "uvicorn": "uvicorn"}
+DISTRIBUTIONS = {"openpyxl": "openpyxl", "matplotlib": "matplotlib", "starlette": "starlette", "uvicorn": "uvicorn"}
 #: Extras for developing, not features a command needs.
 DEVELOPMENT_EXTRAS = {"all", "test", "mutation"}
 
@@ -58,7 +57,7 @@ def _one_clean_error(result, expected: str) -> None:
 def test_reading_a_workbook_without_openpyxl_names_the_file_and_the_excel_extra(uninstalled):
     uninstalled("openpyxl")
     result = CliRunner().invoke(main, ["pdu", str(WORKBOOK), "-j", str(JUDGEMENTS)])
-    _one_clean_error(result, missing(f"reading {WORKBOOK} (an .xlsx case file)", "openpyxl", "excel"))
+    _one_clean_error(result, missing(f"reading {WORKBOOK} (an .xlsx workbook)", "openpyxl", "excel"))
 
 
 def test_a_workbook_draft_without_openpyxl(uninstalled):
@@ -97,6 +96,16 @@ def test_finding_a_workbooks_sheets_without_openpyxl(uninstalled):
     assert str(err.value) == missing(f"reading {WORKBOOK} (an .xlsx workbook)", "openpyxl", "excel")[7:-1]
 
 
+def test_recognising_a_workbook_of_ours_without_openpyxl(uninstalled):
+    from ratings_engine.io.workbooks import workbook_info
+
+    uninstalled("openpyxl")
+    with pytest.raises(MissingExtraError) as err:
+        workbook_info(WORKBOOK)
+    assert str(err.value) == missing(f"reading {WORKBOOK} (an .xlsx workbook)", "openpyxl", "excel")[7:-1]
+    assert workbook_info(EXAMPLE) is None  # not a workbook: nothing to import
+
+
 def test_a_sweep_chart_without_matplotlib_stops_before_the_sweep(uninstalled, monkeypatch, tmp_path):
     uninstalled("matplotlib")
 
@@ -127,7 +136,7 @@ def test_serve_without_the_web_extra_names_the_missing_module_and_the_web_extra(
 
 
 def test_the_light_core_rates_the_example_with_no_extra_installed(uninstalled):
-    uninstalled("openpyxl", "matplotlib", "starlette", "jinja2", "uvicorn")
+    uninstalled("openpyxl", "matplotlib", "starlette", "uvicorn")
     result = CliRunner().invoke(main, ["pdu", str(EXAMPLE), "-j", str(JUDGEMENTS)])
     assert result.exit_code == 0, result.stderr
     assert "Overall rating: Requires improvement" in result.stdout

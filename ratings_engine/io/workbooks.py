@@ -17,6 +17,8 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..model.extras import require
+
 ABOUT_SHEET = "About"
 FORMAT_KEY = "Format"
 WORKBOOK_FORMAT = "ratings-engine workbook 1"
@@ -37,9 +39,8 @@ def workbook_info(path: str | Path) -> WorkbookInfo | None:
     path = Path(path)
     if path.suffix.lower() not in (".xlsx", ".xlsm") or not path.is_file():
         return None
+    load_workbook = require("openpyxl", f"reading {path} (an .xlsx workbook)").load_workbook
     try:
-        from openpyxl import load_workbook
-
         book = load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 - not readable here: the proper reader reports it
         return None

@@ -20,7 +20,7 @@ from .errors import InputError
 EXTRAS: dict[str, tuple[str, ...]] = {
     "excel": ("openpyxl",),  # .xlsx input and export
     "charts": ("matplotlib",),  # rate sweep --chart
-    "web": ("starlette", "jinja2", "uvicorn"),  # the rate serve workbench
+    "web": ("starlette", "uvicorn"),  # the rate serve workbench (its Jinja2 is a core dependency)
 }
 
 #: The distribution the install command names.
