@@ -2,6 +2,7 @@
 differences and failures (not with NO_COLOR or --no-color, never in files or markdown)."""
 import io
 import re
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -13,9 +14,16 @@ from ratings_engine.cli import main
 from ratings_engine.cli.output import terminal_style
 from ratings_engine.render.text_table import Styled, TextStyle, fit_widths, line, table, use_style
 
-EXAMPLE = CASES / "redcar-cleveland-middlesbrough.csv"
-JUDGEMENTS = CASES / "redcar-cleveland-middlesbrough-judgements.csv"
-DRAFT = CASES / "redcar-cleveland-middlesbrough-draft.csv"
+# Paths relative to the repository root (the tests run from there): output that quotes a file name
+# then has the same width wherever the repository is checked out.
+EXAMPLE = Path("cases/redcar-cleveland-middlesbrough.csv")
+JUDGEMENTS = Path("cases/redcar-cleveland-middlesbrough-judgements.csv")
+DRAFT = Path("cases/redcar-cleveland-middlesbrough-draft.csv")
+
+
+@pytest.fixture(autouse=True)
+def _at_the_repository_root(monkeypatch):
+    monkeypatch.chdir(CASES.parent)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -60,7 +68,7 @@ def run(*args, env=None):
 @pytest.mark.parametrize("command", [
     ["validate", EXAMPLE, "-j", JUDGEMENTS, "--draft", DRAFT],
     ["pdu", EXAMPLE, "-j", JUDGEMENTS, "--explain"],
-    ["diff", CASES / "corpus", "--base", "probation-pdu-2021", "--candidate", "experimental-count-caps"],
+    ["diff", Path("cases/corpus"), "--base", "probation-pdu-2021", "--candidate", "experimental-count-caps"],
     ["confidence", EXAMPLE, "-j", JUDGEMENTS, "--resamples", "50", "-q"],
     ["check-rules", "probation-pdu-2021"],
     ["test", "probation-pdu-2021"],
