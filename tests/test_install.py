@@ -64,7 +64,12 @@ def test_the_main_command_installs_what_the_example_needs():
 def test_ci_runs_the_readme_command_on_every_supported_python():
     assert install_command().replace("python3 ", '"$venv/bin/python" ', 1) in CI
     assert re.search(r'VERSIONS=\$\{CI_PYTHON_VERSIONS:-"([^"]+)"\}', CI).group(1).split() == SUPPORTED
-    assert "pip install -e '.[test,web]'" in CI
+    test_command = README.split("**Tests.** `", 1)[1].split("`", 1)[0]  # the README's test command
+    install, run = test_command.split(" && ")
+    assert install.replace("python3 ", '"$venv/bin/python" ', 1) in CI  # the same install ...
+    assert run == "python3 -m pytest -q" and '-m pytest -q' in CI  # ... and the same test run, per version
+    extras = PYPROJECT["project"]["optional-dependencies"]["test"][0]
+    assert {"excel", "charts", "web"} <= set(extras.split("[", 1)[1].rstrip("]").split(","))
     assert '-eq 5 ]' in CI  # pytest's "no tests collected" is a failure
 
 
