@@ -57,6 +57,8 @@ def frame(unit: str) -> pd.DataFrame:
 def test_printable_escapes_every_control_character_and_keeps_the_rest():
     assert printable(SPOOF) == "North\\nOverall rating: Outstanding\\x1b[2K\\r\\u202eevil"
     assert printable("Café “North” – 2.2 | x") == "Café “North” – 2.2 | x"
+    # Where the two escape forms meet: the last C1 control and the first format character.
+    assert printable("\x9f|\u061c|\xa0\u061b") == "\\x9f|\\u061c|\xa0\u061b"
     assert safe_lines("line one\nline\ttwo\x1b[31m\x85") == "line one\nline\ttwo\\u001b[31m\\u0085"
     assert json.loads(safe_lines(json.dumps({"u": "\x85\u202e\u2028"}, ensure_ascii=False))) == {"u": "\x85\u202e\u2028"}
 

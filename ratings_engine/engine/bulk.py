@@ -200,7 +200,7 @@ def _case_standards(rb: Rulebook, layout: Layout, kq: np.ndarray, present: np.nd
         not_rated = ~rated.any(axis=1)
         if not_rated_if_any_skipped:
             not_rated |= (codes == NOT_RATED).any(axis=1)
-        out[:, i] = np.where((have == 0) | not_rated, NOT_RATED, lowest)
+        out[:, i] = np.where(not_rated, NOT_RATED, lowest)  # no evidence: every code MISSING, none rated
 
 
 def _overall(compiled: CompiledRulebook, layout: Layout, standards: np.ndarray, allow_partial: bool,
@@ -348,6 +348,6 @@ def case_matrices(evidence: CaseEvidence, rulebook: Rulebook, layout: Layout | N
     full = np.full((len(answers), len(layout.key_questions)), NOT_APPLICABLE, dtype=np.int8)
     full[:, cols] = answers.to_numpy(dtype=np.int8)
     unit_codes, uniques = pd.factorize(answers.index.get_level_values("unit"))
-    order = np.argsort(unit_codes, kind="stable")
-    bounds = np.searchsorted(unit_codes[order], np.arange(len(uniques) + 1))
-    return [CaseMatrix(str(u), full[order[bounds[i]:bounds[i + 1]]], present) for i, u in enumerate(uniques)]
+    order = np.argsort(unit_codes, kind="stable")  # each unit's rows together, in input order
+    groups = np.split(order, np.cumsum(np.bincount(unit_codes, minlength=len(uniques)))[:-1])
+    return [CaseMatrix(str(u), full[rows], present) for u, rows in zip(uniques, groups)]

@@ -24,8 +24,10 @@ _LINES = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f{_FORMAT}]")
 
 def _escape(match: re.Match) -> str:
     ch = match.group()
+    # The characters matched are C0, DEL and C1 (up to U+009F: written \xNN) or format characters
+    # (U+061C and up: written \uNNNN).
     return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch) or (
-        f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+        f"\\x{ord(ch):02x}" if ch <= "\x9f" else f"\\u{ord(ch):04x}")
 
 
 def printable(value: object) -> str:
