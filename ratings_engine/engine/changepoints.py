@@ -36,8 +36,8 @@ from .decide import CompiledRulebook, percentage_fact
 if TYPE_CHECKING:  # the pydantic models: a rulebook from the cache is a model.light record
     from ..model.rulebook import BandRow, Rulebook, _AggregateConditions
 
-#: Which side of a bound a condition holds on: True for "at least / above", False for "at most / below".
-_LOWER = {"min": True, "above": True, "max": False, "below": False}
+#: The bounds a band row may have: at least, above, at most, below.
+_BOUND_KEYS = ("min", "above", "max", "below")
 
 
 def band_row_matches(row: BandRow, pct: Fraction) -> bool:
@@ -91,7 +91,7 @@ def band_change_points(rows: Sequence[BandRow], rounding: str, a: int) -> list[i
     """
     points = {0, a}
     for row in rows:
-        for key in _LOWER:
+        for key in _BOUND_KEYS:
             bound = getattr(row, key)
             if bound is None:
                 continue
