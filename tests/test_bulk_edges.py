@@ -161,3 +161,49 @@ def test_case_matrices_group_each_units_cases_in_input_order():
     ]
     assert matrices[1].sufficient[cols].tolist() == [0, 2, 1] and matrices[1].applicable[cols].tolist() == [1, 2, 2]
     assert matrices[0].present[cols].all() and matrices[0].present.sum() == 3
+
+
+# ---------------------------------------------------------------------------------------------
+# Sample-size rules on arrays: the documented status codes, limits given alone, the not_rated policy
+
+YOUTH = load_rulebook("youth-justice-2025")
+CHILD_KQS = ["2.1.1", "2.1.2", "2.1.3", "2.1.4"]
+
+
+def _children(sizes: dict[str, int]) -> pd.DataFrame:
+    rows = [(unit, kq, n, 0, 0, n) for unit, n in sizes.items() for kq in CHILD_KQS]
+    return pd.DataFrame(rows, columns=["unit", "key_question", "sufficient", "insufficient", "not_applicable", "applicable"])
+
+
+@pytest.mark.parametrize("changes, expected", [
+    # the shipped limits, children 14-91: none, below, within, at the minimum, above (victims: no evidence)
+    ([], [-2, -1, 0, 0, 1]),
+    (["policies.sample_sizes.samples[children].max=null"], [-2, -1, 0, 0, 0]),  # a minimum alone is still checked
+    (["policies.sample_sizes.samples[children].min=null"], [-2, 0, 0, 0, 1]),  # a maximum alone too
+    (["policies.sample_sizes.samples[children].min=null", "policies.sample_sizes.samples[children].max=null"],
+     [-2, -2, -2, -2, -2]),  # no limit: the sample is described, not checked
+])
+def test_sample_status_codes_per_unit(changes, expected):
+    from ratings_engine.rating.bulk import rate_bulk
+
+    rulebook = with_changes(YOUTH, changes) if changes else YOUTH
+    units = ["none", "below", "within", "at-minimum", "above"]
+    report = rate_bulk(_children({"below": 10, "within": 20, "at-minimum": 14, "above": 95}), rulebook, None,
+                       units=units, allow_partial=True)
+    children, victims = (s.id for s in rulebook.policies.sample_sizes.samples)
+    assert (children, victims) == ("children", "victims")
+    assert dict(zip(report.units, report.ratings.samples[:, 0].tolist())) == dict(zip(units, expected))
+    assert report.ratings.samples[:, 1].tolist() == [-2] * 5
+
+
+def test_the_not_rated_policy_unrates_only_the_samples_standards_in_bulk():
+    from ratings_engine.rating.bulk import rate_bulk
+
+    rulebook = with_changes(YOUTH, ["policies.sample_sizes.below_minimum.value=not_rated"])
+    ratings = rate_bulk(_children({"below": 10, "within": 20}), rulebook, None, units=["below", "within"],
+                        allow_partial=True).ratings
+    col = [s.id for s in rulebook.standards].index("2.1")
+    outstanding = rulebook.rank("Outstanding")  # every case sufficient
+    assert ratings.standards[:, col].tolist() == [bulk.NOT_RATED, outstanding]
+    kq = [rulebook.key_question_ids.index(k) for k in CHILD_KQS]
+    assert ratings.key_questions[0, kq].tolist() == [outstanding] * 4  # the key questions keep their bands

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 import pandas as pd
 
-from .bulk_extras import MISSING, NOT_RATED, apply_sample_rules, mixed_standard_codes, sample_layout
+from .bulk_extras import MISSING, NOT_RATED, apply_sample_rules, evidence_counts, mixed_standard_codes, sample_layout
 from .decide import CompiledRulebook, KeyQuestionInput, OverallInput
 from ..model.errors import InputError
 from ..model.evidence import NOT_APPLICABLE, SUFFICIENT, CaseEvidence, Judgements
@@ -83,7 +83,9 @@ class BulkRatings:
     score: np.ndarray  # (N,) int64
     scored: np.ndarray  # (N,) int64: scored standards rated
     partial: np.ndarray  # (N,) bool: rated although judgements were missing (allow_partial)
-    samples: np.ndarray | None = None  # (N, samples) int8: bulk_extras.SAMPLE_* per policies.sample_sizes sample
+    #: (N, samples) int8 per policies.sample_sizes sample (bulk_extras.SAMPLE_*): -2 no evidence or no
+    #: limit to check, -1 below its minimum, 0 within, 1 above its maximum; None without sample rules.
+    samples: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.overall)
@@ -189,12 +191,7 @@ def _case_standards(rb: Rulebook, layout: Layout, kq: np.ndarray, present: np.nd
     top = len(rb.ratings)
     for i, cols in layout.case_standards:
         codes = kq[:, cols]
-        have = present[:, cols].sum(axis=1)
-        half = (have > 0) & (have < len(cols))
-        if half.any():
-            std = layout.standards[i]
-            raise InputError(f"row {int(np.flatnonzero(half)[0])}: standard {std.id} {std.name} has evidence for some "
-                             "key questions but not all; give all its key questions or none")
+        evidence_counts(layout.standards[i], present[:, cols])  # all or none of its key questions
         rated = codes >= 0
         lowest = np.where(rated, codes, top).min(axis=1)
         not_rated = ~rated.any(axis=1)

@@ -21,8 +21,20 @@ if TYPE_CHECKING:  # the pydantic models: a rulebook from the cache is a model.l
 NOT_RATED = -1
 MISSING = -2
 
-#: Sample status codes (BulkRatings.samples): no evidence, below the minimum, within, above the maximum.
+#: Sample status codes (BulkRatings.samples, a documented contract for analysts): no evidence or no
+#: limit to check, below the minimum, within, above the maximum.
 SAMPLE_NONE, SAMPLE_BELOW, SAMPLE_WITHIN, SAMPLE_ABOVE = -2, -1, 0, 1
+
+
+def evidence_counts(std: Standard, present: np.ndarray) -> np.ndarray:
+    """Per row, how many of a standard's case key questions (the columns of `present`) have
+    evidence: all or none, else an InputError naming the row and the standard."""
+    have = present.sum(axis=1)
+    half = (have > 0) & (have < present.shape[1])
+    if half.any():
+        raise InputError(f"row {int(np.flatnonzero(half)[0])}: standard {std.id} {std.name} has evidence for some "
+                         "key questions but not all; give all its key questions or none")
+    return have
 
 
 def mixed_standard_codes(rb: Rulebook, std: Standard, case_codes: np.ndarray, case_present: np.ndarray,
@@ -32,12 +44,7 @@ def mixed_standard_codes(rb: Rulebook, std: Standard, case_codes: np.ndarray, ca
     `case_codes`, `case_present`: (N, k) codes and presence of its case key questions; `judged`:
     (N, j) codes of its judged key questions (a rank, NOT_RATED for 'Not inspected', MISSING).
     """
-    have = case_present.sum(axis=1)
-    half = (have > 0) & (have < case_present.shape[1])
-    if half.any():
-        raise InputError(f"row {int(np.flatnonzero(half)[0])}: standard {std.id} {std.name} has evidence for some "
-                         "key questions but not all; give all its key questions or none")
-    no_cases = have == 0
+    no_cases = evidence_counts(std, case_present) == 0
     missing = judged == MISSING
     codes = np.concatenate([np.where(no_cases[:, None], NOT_RATED, case_codes),
                             np.where(missing, NOT_RATED, judged)], axis=1)
@@ -100,7 +107,5 @@ def apply_sample_rules(rb: Rulebook, samples: list[SampleColumns], applicable: n
             drop |= below
         if policy.above_maximum.value == "not_rated":
             drop |= above
-        if drop.any() and len(sample.standards):
-            rows = np.flatnonzero(drop)
-            standards[np.ix_(rows, sample.standards)] = NOT_RATED
+        standards[np.ix_(np.flatnonzero(drop), sample.standards)] = NOT_RATED
     return status
