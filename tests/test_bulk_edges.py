@@ -50,6 +50,15 @@ def test_distinct_rows_that_a_too_small_radix_would_merge():
     assert distinct[inverse].tolist() == [[0, 1], [1, 0], [0, 1], [2, 5]]
 
 
+def test_distinct_rows_with_a_radix_per_column_not_per_row():
+    # Radices from each column's maximum (3, 6): keys 5, 6, 13. Taken per row instead (6, 2, 3),
+    # the second column's radix would be 2 and (0, 5) and (2, 1) would share the key 5.
+    rows = np.array([[0, 5], [1, 0], [2, 1]])
+    distinct, inverse = bulk._distinct_rows(rows)
+    assert sorted(map(tuple, distinct.tolist())) == [(0, 5), (1, 0), (2, 1)]
+    assert distinct[inverse].tolist() == rows.tolist()
+
+
 def test_distinct_rows_beyond_a_64_bit_key_are_found_by_sorting():
     big = 1 << 40  # three columns of 2**40: the mixed-radix key would need 120 bits
     rows = np.array([[big, 0, big], [big, 0, big], [0, big, 1], [big, 0, big - 1]])
@@ -124,10 +133,12 @@ def test_count_rules_on_named_standards_in_bulk(changes, expected):
 
 
 def test_tallies_naming_a_key_question_the_rulebook_lacks_are_refused():
-    tallies = pd.DataFrame([("u", "2.2.1", 1, 1, 0, 2), ("u", "9.9.9", 1, 0, 0, 1)],
+    first = BASE.key_question_ids[0]  # at position 0 of the layout: known, not refused
+    tallies = pd.DataFrame([("u", first, 1, 1, 0, 2), ("u", "9.9.9", 1, 0, 0, 1), ("u", "8.8.8", 1, 0, 0, 1)],
                            columns=["unit", "key_question", "sufficient", "insufficient", "not_applicable", "applicable"])
     with pytest.raises(InputError, match=r"key question '9\.9\.9' is not in rulebook probation-pdu-2021"):
-        bulk.arrays_from_tallies(tallies, BASE)
+        bulk.arrays_from_tallies(tallies, BASE)  # the first unknown one is named
+    assert bulk.arrays_from_tallies(tallies.iloc[:1], BASE).present.sum() == 1
 
 
 def test_builders_without_a_layout_make_their_own():
