@@ -103,3 +103,78 @@ def test_overall_change_points_by_hand():
     row = SimpleNamespace(score_min=20, score_max=None, mean_min=None, mean_above=Decimal("2.5"), mean_max=None,
                           mean_below=None)
     assert overall_change_points([row], 8, 24) == [0, 19, 20, 21, 22, 24]
+
+
+# ---------------------------------------------------------------------------------------------
+# The symbolic profile: pieces of 0-100%, monotonicity, the bounded memo
+
+from ratings_engine.engine import changepoints  # noqa: E402
+from tests.oracles import LADDER  # noqa: E402
+
+
+def _row(then, **bounds):
+    return SimpleNamespace(id=then, then=then, **{k: (Decimal(bounds[k]) if k in bounds else None) for k in HOLDS})
+
+
+def _rulebook(rows, rounding="exact"):
+    return SimpleNamespace(key_question_bands=SimpleNamespace(rows=rows), rank=LADDER.index,
+                           policies=SimpleNamespace(rounding=SimpleNamespace(value=rounding)))
+
+
+PUBLISHED = [_row("Outstanding", min=80), _row("Good", min=65, below=80), _row("Requires improvement", min=50, below=65),
+             _row("Inadequate", below=50)]
+
+
+def test_band_pieces_are_the_cuts_and_the_open_intervals_between_them():
+    F = Fraction
+    expected = [(0, 0), (0, 50), (50, 50), (50, 65), (65, 65), (65, 80), (80, 80), (80, 100), (100, 100)]
+    assert [(p.lo, p.hi) for p in changepoints.band_pieces(PUBLISHED, "exact")] == [(F(a), F(b)) for a, b in expected]
+    assert [p.representative for p in changepoints.band_pieces(PUBLISHED, "exact")][:4] == [0, 25, 50, F(115, 2)]
+    whole = changepoints.band_pieces(PUBLISHED, "nearest_whole_percent")
+    assert [(p.lo, p.hi) for p in whole] == [(F(k), F(k)) for k in range(101)]
+    cuts = [F(c) for c in (0, 50, 65, 80, 100)]
+    assert [changepoints.piece_index(cuts, F(v)) for v in (0, 10, 50, F(6499, 100), 65, 100)] == [0, 1, 2, 3, 4, 8]
+
+
+def _first(rows):
+    return rows[0]
+
+
+def test_the_published_table_is_monotone_with_one_row_per_piece():
+    profile = changepoints._profile(_rulebook(PUBLISHED), _first)
+    assert [r.then for r in profile.chosen] == ["Inadequate", "Inadequate", "Requires improvement", "Requires improvement",
+                                                 "Good", "Good", "Outstanding", "Outstanding", "Outstanding"]
+    assert profile.monotone  # equal neighbours are allowed
+    whole = changepoints._profile(_rulebook(PUBLISHED, "truncate_whole_percent"), _first)
+    assert whole.monotone and [whole.chosen[k].then for k in (49, 50, 64, 65, 79, 80)] == [
+        "Inadequate", "Requires improvement", "Requires improvement", "Good", "Good", "Outstanding"]
+
+
+def test_a_dip_between_two_neighbouring_pieces_is_not_monotone():
+    # exactly 65% is Outstanding, just above 65% only Good: a fall between neighbours, although
+    # every piece is no lower than the piece two before it
+    rows = [_row("Inadequate", below=50), _row("Requires improvement", min=50, below=65),
+            _row("Outstanding", min=65, max=65), _row("Good", above=65, below=80), _row("Outstanding", min=80)]
+    profile = changepoints._profile(_rulebook(rows), _first)
+    assert [LADDER.index(r.then) for r in profile.chosen] == [0, 0, 1, 1, 3, 2, 3, 3, 3]
+    assert not profile.monotone
+    gap = changepoints._profile(_rulebook(PUBLISHED[:3]), _first)  # below 50% no row: a gap
+    assert gap.chosen[0] is None and not gap.monotone
+
+
+def test_the_profile_memo_holds_at_most_256_profiles():
+    from ratings_engine.engine.decide import compile_rulebook
+    from ratings_engine.io.rulebooks import load_rulebook, with_changes
+
+    compiled = [compile_rulebook(with_changes(load_rulebook("probation-pdu-2021"), [f"version={v}"])) for v in ("m1", "m2")]
+    saved = dict(changepoints._profiles)
+    try:
+        changepoints._profiles.clear()
+        changepoints._profiles.update({f"filler-{i}": None for i in range(255)})
+        changepoints.band_profile(compiled[0])
+        assert len(changepoints._profiles) == 256  # the 256th is kept
+        changepoints.band_profile(compiled[1])
+        assert len(changepoints._profiles) == 1  # a 257th empties the memo first
+    finally:
+        changepoints._profiles.clear()
+        changepoints._profiles.update(saved)

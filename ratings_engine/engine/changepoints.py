@@ -176,10 +176,10 @@ def band_pieces(rows: Sequence[BandRow], rounding: str) -> list[Piece]:
 
 
 def piece_index(cuts: Sequence[Fraction], value: Fraction) -> int:
-    """The piece (of `band_pieces`, exact rounding) holding `value`: 2i for the point cuts[i], 2i + 1
-    for the open interval after it."""
+    """The piece (of `band_pieces`, exact rounding) holding `value` (0-100%, so never beyond the
+    last cut, 100): 2i for the point cuts[i], 2i + 1 for the open interval after it."""
     i = bisect_left(cuts, value)
-    return 2 * i if i < len(cuts) and cuts[i] == value else 2 * i - 1
+    return 2 * i if cuts[i] == value else 2 * i - 1
 
 
 def matched_pieces(rows: Sequence[BandRow], pieces: Sequence[Piece], exact: bool) -> tuple[tuple, ...]:
