@@ -103,8 +103,9 @@ def register(conditions: Sequence[tuple[str, dict | None]]) -> str:
         parts = [{"t": FACT_TYPE}] + ([condition] if condition else [])
         body[rule_name] = {"all": [{"m": parts[0] if len(parts) == 1 else {"$and": parts}}]}
     body[SENTINEL] = {"all": [{"m": {"t": FACT_TYPE}}]}
-    text = json.dumps(body, sort_keys=True)
-    name = f"re_{hashlib.sha256(text.encode()).hexdigest()[:32]}"
+    text = json.dumps(body, sort_keys=True)  # equal conditions give equal text, whatever their key order
+    # the name also covers the rules' order, which match() reports rule names in
+    name = f"re_{hashlib.sha256((text + json.dumps(list(body))).encode()).hexdigest()[:32]}"
     with _lock:
         if name not in _handles:
             try:
@@ -160,6 +161,8 @@ def _assert_session(ruleset: str, facts: list[dict]) -> list[list[str]]:
                 if not collided:
                     try:
                         fid, rule_name = _record(message)
+                        if not 0 <= fid < len(facts):
+                            raise ValueError(f"fact id {fid} is not one of the session's {len(facts)} facts")
                         _sink.append((fid, rule_name))
                     except Exception as exc:  # noqa: BLE001 - reported after the session is cleaned up
                         failure = failure or (fid, rule_name, message, f"{type(exc).__name__}: {exc}")
