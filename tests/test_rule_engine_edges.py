@@ -1,14 +1,15 @@
 """The durable_rules adapter's limits and failure reports, at their edges.
 
 Expected values are worked out by hand from the limits the adapter promises (its module docstring):
-sessions of at most 256 facts, rulesets of at most 63 rules
-besides the sentinel, rule names reported in table order, every firing naming a fact of its session.
+sessions of at most 256 facts, rulesets of at most 63 rules besides the sentinel, rule names
+reported in table order, every firing naming a fact of its session.
 Every rule name below carries a fresh uuid so each table is new to the process (nothing comes from
 the memo or an earlier registration). No fact here matches more than two rules, so no mutant of the
 limits can make durable_rules abort the process.
 """
 from __future__ import annotations
 
+import importlib.util
 import re
 import uuid
 
@@ -25,6 +26,53 @@ def fresh(label: str) -> str:
 def delta(before: dict[str, int]) -> dict[str, int]:
     after = rule_engine.stats()
     return {key: after[key] - before[key] for key in after}
+
+
+# ---------------------------------------------------------------------------------------------
+# Sessions of at most 256 facts
+
+
+@pytest.mark.parametrize(("facts", "sessions"), [(255, 1), (256, 1), (257, 2), (512, 2), (513, 3)])
+def test_distinct_facts_are_asserted_in_sessions_of_at_most_256(facts, sessions):
+    # sessions = ceil(facts / 256), worked out by hand in the parameters
+    name = rule_engine.register([(fresh("small"), {"$lt": {"v": 100}})])
+    before = rule_engine.stats()
+    matched = rule_engine.match(name, [{"v": v} for v in range(facts)])
+    assert delta(before) == {"facts_asserted": facts, "sessions": sessions, "rulesets": 0}
+    assert [len(names) for names in matched] == [1] * 100 + [0] * (facts - 100)
+
+
+# ---------------------------------------------------------------------------------------------
+# Rulesets of at most 63 rules besides the sentinel
+
+
+def equality_table(rules: int) -> list[tuple[str, dict]]:
+    """Rules r<i> matching v == i (fresh names): a fact matches at most one rule."""
+    tag = uuid.uuid4().hex
+    return [(f"r{i}_{tag}", {"v": i}) for i in range(rules)]
+
+
+@pytest.mark.parametrize(("rules", "rulesets"), [(62, 1), (63, 1), (64, 2), (126, 2), (127, 3), (190, 4)])
+def test_a_table_is_split_into_rulesets_of_at_most_63_rules(rules, rulesets):
+    # rulesets = ceil(rules / 63), worked out by hand in the parameters
+    table = equality_table(rules)
+    before = rule_engine.stats()
+    name = rule_engine.register(table)
+    assert delta(before)["rulesets"] == rulesets
+    # every rule is in exactly one part: the first, the last and those either side of each split
+    values = sorted({0, 61, 62, 63, 64, 125, 126, 127, rules - 1, rules} & set(range(rules + 1)))
+    matched = rule_engine.match(name, [{"v": v} for v in values])
+    assert matched == [(table[v][0],) if v < rules else () for v in values]
+
+
+def test_a_table_of_exactly_two_rulesets_asserts_each_fact_in_two_sessions():
+    # 126 rules = 2 full rulesets of 63: each fact goes to each once (no third, empty part). The
+    # facts carry a fresh nonce, so no ruleset of the process has seen them before.
+    name = rule_engine.register(equality_table(126))
+    nonce = uuid.uuid4().int % 2**31
+    before = rule_engine.stats()
+    rule_engine.match(name, [{"v": v, "nonce": nonce} for v in (0, 63, 125, 500)])
+    assert delta(before) == {"facts_asserted": 8, "sessions": 2, "rulesets": 0}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -49,6 +97,27 @@ def test_the_same_rules_in_another_order_are_reported_in_that_order():
     assert first != second
     assert rule_engine.match(first, [{"v": 1}, {"v": 9}]) == [(low, anything), (anything,)]
     assert rule_engine.match(second, [{"v": 1}, {"v": 9}]) == [(anything, low), (anything,)]
+
+
+def test_rule_names_with_quotes_and_backslashes_come_back_intact():
+    quoted, slashed = fresh('say "hi"'), fresh("back\\slash")
+    name = rule_engine.register([(quoted, {"v": 1}), (slashed, None)])
+    assert rule_engine.match(name, [{"v": 1}, {"v": 2}]) == [(quoted, slashed), (slashed,)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Counters
+
+
+def test_a_fresh_process_counts_from_zero():
+    # A second copy of the module (its own counters, rulesets and lock; the same durable_rules
+    # engine) stands for a fresh process. Only this thread uses it, so the one-lock rule holds.
+    copy = importlib.util.module_from_spec(rule_engine.__spec__)
+    rule_engine.__spec__.loader.exec_module(copy)
+    assert copy.stats() == {"facts_asserted": 0, "sessions": 0, "rulesets": 0}
+    name = copy.register([(fresh("odd"), {"v": 1})])
+    copy.match(name, [{"v": 1}, {"v": 2}, {"v": 1}])
+    assert copy.stats() == {"facts_asserted": 2, "sessions": 1, "rulesets": 1}
 
 
 # ---------------------------------------------------------------------------------------------
