@@ -16,7 +16,8 @@ durable_rules 2.0.28 has traps (see DEVELOPERS.md); this module contains them al
   session is deleted afterwards, and identical facts are never sent twice (results are
   memoised per fact content).
 * Every ruleset has a sentinel rule matching every fact; a fact that did not get exactly one
-  sentinel firing raises EngineError, so a lost or duplicated decision can never go unnoticed.
+  sentinel firing raises EngineError, so a lost or duplicated decision can never go unnoticed;
+  so does a firing for a fact id that is not one of its session's.
 * Firings only record (fact id, rule name). Hit policies and aggregation happen in Python.
 * durable_rules 2.0.28 aborts the whole process (`free(): invalid pointer`) when one fact
   matches more than 64 rules, or when more than about 65 distinct rules fire in one session.
@@ -100,11 +101,12 @@ def register(conditions: Sequence[tuple[str, dict | None]]) -> str:
     for rule_name, condition in conditions:
         if rule_name == SENTINEL:
             raise ValueError(f"{SENTINEL} is reserved")
-        parts = [{"t": FACT_TYPE}] + ([condition] if condition else [])
-        body[rule_name] = {"all": [{"m": parts[0] if len(parts) == 1 else {"$and": parts}}]}
+        fact = {"t": FACT_TYPE}
+        body[rule_name] = {"all": [{"m": {"$and": [fact, condition]} if condition else fact}]}
     body[SENTINEL] = {"all": [{"m": {"t": FACT_TYPE}}]}
-    text = json.dumps(body, sort_keys=True)
-    name = f"re_{hashlib.sha256(text.encode()).hexdigest()[:32]}"
+    text = json.dumps(body, sort_keys=True)  # equal conditions give equal text, whatever their key order
+    # the name also covers the rules' order, which match() reports rule names in
+    name = f"re_{hashlib.sha256((text + json.dumps(list(body))).encode()).hexdigest()[:32]}"
     with _lock:
         if name not in _handles:
             try:
@@ -134,7 +136,7 @@ def match(ruleset: str, facts: Sequence[dict[str, int]]) -> list[tuple[str, ...]
             for start in range(0, len(todo), SESSION_SIZE):
                 chunk = todo[start : start + SESSION_SIZE]
                 for key, names in zip(chunk, _assert_session(ruleset, [dict(k) for k in chunk])):
-                    memo[key] = tuple(sorted(names, key=order.__getitem__)) if len(names) > 1 else tuple(names)
+                    memo[key] = tuple(sorted(names, key=order.__getitem__))
         return [memo[k] for k in keys]
 
 
@@ -145,7 +147,6 @@ def _assert_session(ruleset: str, facts: list[dict]) -> list[list[str]]:
     sid = f"s{next(_session_ids)}"
     batch = [{**fact, "t": FACT_TYPE, "fid": i, "sid": sid} for i, fact in enumerate(facts)]
     failure = None
-    collided = False
     _sink.clear()
     try:
         try:
@@ -160,6 +161,8 @@ def _assert_session(ruleset: str, facts: list[dict]) -> list[list[str]]:
                 if not collided:
                     try:
                         fid, rule_name = _record(message)
+                        if not 0 <= fid < len(facts):
+                            raise ValueError(f"fact id {fid} is not one of the session's {len(facts)} facts")
                         _sink.append((fid, rule_name))
                     except Exception as exc:  # noqa: BLE001 - reported after the session is cleaned up
                         failure = failure or (fid, rule_name, message, f"{type(exc).__name__}: {exc}")
