@@ -408,7 +408,10 @@ def main(argv: list[str] | None = None) -> int:
             done, status = os.waitpid(pid, os.WNOHANG)
             if done:
                 code = os.waitstatus_to_exitcode(status)
-                results[m] = "survived" if code == 0 else "killed" if code in _KILLED_CODES else f"error {code}"
+                # a negative code: the mutant crashed the test process (a signal, e.g. SIGSEGV inside
+                # durable_rules): the suite would fail, so it is killed
+                results[m] = ("survived" if code == 0 else "killed" if code in _KILLED_CODES or code < 0
+                              else f"error {code}")
             elif time.monotonic() - t0 > limit:
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
