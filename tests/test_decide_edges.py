@@ -18,7 +18,13 @@ from hypothesis import strategies as st
 
 from ratings_engine import RulebookError, load_rulebook
 from ratings_engine.engine import decide
-from ratings_engine.engine.decide import OverallInput, compile_rulebook, seam_hint
+from ratings_engine.engine.decide import (
+    DecisionTableError,
+    KeyQuestionInput,
+    OverallInput,
+    compile_rulebook,
+    seam_hint,
+)
 from ratings_engine.io.rulebooks import rulebook_from_mapping, with_changes
 from ratings_engine.model.rulebook import BandRow, OverallRow
 from ratings_engine.toolkit.check import check_rulebook
@@ -200,6 +206,27 @@ def test_the_seam_hint_in_full_by_hand():
     assert seam_hint(rows) == ("rows mid (above 65) and bottom (max 66) leave an overlap: move both bounds together, "
                                "e.g. also set key_question_bands.rows[bottom].max=65 "
                                "(or key_question_bands.rows[mid].above=66)")
+    # bounds of kinds that never meet: the suggestion swaps the moved bound for the kind that does
+    rows = [band_row("top", OUT, min=80), band_row("mid", GOOD, min=65, below=80), band_row("bottom", RI, max=64)]
+    assert seam_hint(rows) == ("rows mid (min 65) and bottom (max 64) leave a gap: move both bounds together, "
+                               "e.g. also set key_question_bands.rows[bottom].max=null; "
+                               "key_question_bands.rows[bottom].below=65 (or key_question_bands.rows[mid].min=null; "
+                               "key_question_bands.rows[mid].above=64)")
+
+
+def test_a_band_gap_error_suggests_a_change_that_rates_the_percentage():
+    # kq-requires-improvement ends at "max 64" under kq-good's "min 65": 64.5% (129 of 200) is in neither row.
+    gappy = with_changes(pdu(), ["key_question_bands.rows[kq-requires-improvement].below=null",
+                                 "key_question_bands.rows[kq-requires-improvement].max=64"])
+    with pytest.raises(DecisionTableError) as caught:
+        compile_rulebook(gappy).band([KeyQuestionInput(129, 200)])
+    ((first, second),) = suggestions(str(caught.value).split("(a gap in the table); ", 1)[1])
+    assert first == ("key_question_bands.rows[kq-requires-improvement].max=null; "
+                     "key_question_bands.rows[kq-requires-improvement].below=65")
+    assert second == "key_question_bands.rows[kq-good].min=null; key_question_bands.rows[kq-good].above=64"
+    for change, expected in ((first, RI), (second, GOOD)):  # 64.5 < 65: Requires improvement; 64.5 > 64: Good
+        (outcome,) = compile_rulebook(with_changes(gappy, [change])).band([KeyQuestionInput(129, 200)])
+        assert outcome.row.then == expected
 
 
 CUTS = (30, 55, 80)  # the seams of a four-row ladder b0 < b1 < b2 < b3, far enough apart not to interact
@@ -246,3 +273,19 @@ def test_the_seam_hint_names_every_seam_that_does_not_meet_and_only_those(rows):
     hint = seam_hint([BandRow(**row) for row in rows])
     assert {(h, lo, what) for h, _, _, lo, _, _, what in seam_pairs(hint)} == seams_by_brute_force(rows)
 
+
+
+@settings(max_examples=40, deadline=None)
+@given(ladders())
+def test_either_suggested_change_closes_its_seam(rows):
+    """What the hint tells the user to `--set` is valid and makes the two rows meet (nothing else changes)."""
+    rulebook = kq_rulebook(rows)
+    hint = seam_hint(rulebook.key_question_bands.rows)
+    pairs = seam_pairs(hint)
+    assert len(suggestions(hint)) == len(pairs)
+    for (high, _, _, low, _, _, _), options in zip(pairs, suggestions(hint)):
+        for change in options:
+            changed = with_changes(rulebook, [change])
+            left = {(h, lo) for h, _, _, lo, _, _, _ in seam_pairs(seam_hint(changed.key_question_bands.rows))}
+            assert (high, low) not in left, change
+            assert left == {(h, lo) for h, _, _, lo, _, _, _ in pairs} - {(high, low)}, change
