@@ -136,9 +136,7 @@ def aggregate_condition(row: _AggregateConditions, features: dict[CountCondition
 
 
 def _all(parts: list[dict]) -> dict | None:
-    if not parts:
-        return None
-    return parts[0] if len(parts) == 1 else {"$and": parts}
+    return {"$and": parts} if parts else None  # durable_rules takes a one-part "$and" as that part
 
 
 # ---------------------------------------------------------------------------------------------
@@ -224,17 +222,15 @@ class DecisionTable:
             raise DecisionTableError(
                 f"rulebook {self.rulebook.id}: no row of {self.key} matches {_describe(fact, describe)} (a gap in the table)"
             )
-        if self.hit_policy == "unique":
-            if len(rows) > 1:
-                raise DecisionTableError(
-                    f"rulebook {self.rulebook.id}: rows {', '.join(ids)} of {self.key} all match "
-                    f"{_describe(fact, describe)}, but the table's hit policy is 'unique' (an overlap)"
-                )
-            chosen = rows[0]
-        elif self.hit_policy == "first":
-            chosen = rows[0]
-        else:  # priority: the lowest outcome on the rating scale wins
+        if self.hit_policy == "unique" and len(rows) > 1:
+            raise DecisionTableError(
+                f"rulebook {self.rulebook.id}: rows {', '.join(ids)} of {self.key} all match "
+                f"{_describe(fact, describe)}, but the table's hit policy is 'unique' (an overlap)"
+            )
+        if self.hit_policy == "priority":  # the lowest outcome on the rating scale wins
             chosen = min(rows, key=lambda r: self.rulebook.rank(self.outcome_of(r)))
+        else:  # first, or unique with its one row
+            chosen = rows[0]
         return Outcome(chosen, ids)
 
 
