@@ -136,9 +136,7 @@ def aggregate_condition(row: _AggregateConditions, features: dict[CountCondition
 
 
 def _all(parts: list[dict]) -> dict | None:
-    if not parts:
-        return None
-    return parts[0] if len(parts) == 1 else {"$and": parts}
+    return {"$and": parts} if parts else None  # durable_rules takes a one-part "$and" as that part
 
 
 # ---------------------------------------------------------------------------------------------
@@ -224,17 +222,15 @@ class DecisionTable:
             raise DecisionTableError(
                 f"rulebook {self.rulebook.id}: no row of {self.key} matches {_describe(fact, describe)} (a gap in the table)"
             )
-        if self.hit_policy == "unique":
-            if len(rows) > 1:
-                raise DecisionTableError(
-                    f"rulebook {self.rulebook.id}: rows {', '.join(ids)} of {self.key} all match "
-                    f"{_describe(fact, describe)}, but the table's hit policy is 'unique' (an overlap)"
-                )
-            chosen = rows[0]
-        elif self.hit_policy == "first":
-            chosen = rows[0]
-        else:  # priority: the lowest outcome on the rating scale wins
+        if self.hit_policy == "unique" and len(rows) > 1:
+            raise DecisionTableError(
+                f"rulebook {self.rulebook.id}: rows {', '.join(ids)} of {self.key} all match "
+                f"{_describe(fact, describe)}, but the table's hit policy is 'unique' (an overlap)"
+            )
+        if self.hit_policy == "priority":  # the lowest outcome on the rating scale wins
             chosen = min(rows, key=lambda r: self.rulebook.rank(self.outcome_of(r)))
+        else:  # first, or unique with its one row
+            chosen = rows[0]
         return Outcome(chosen, ids)
 
 
@@ -323,12 +319,18 @@ class CompiledRulebook:
         return self.limits.decide([i.fact() for i in inputs], _describe_overall, strict=strict)
 
 
+#: The bound of the row below that meets each lower bound of the row above when the two are equal, and back.
+_MEETS = {"min": "below", "above": "max", "below": "min", "max": "above"}
+
+
 def seam_hint(rows: Sequence[BandRow]) -> str:
     """How to close the gaps and overlaps between neighbouring key-question band rows, in `--set` terms.
 
     Rows are ordered by their lower bound; a row's lower bound and the next lower row's upper
     bound meet when `min` equals `below` (or `above` equals `max`). For each seam that does not
-    meet, the bound of the lower row to move (or the upper row's bound to move back) is named.
+    meet, the bound of the lower row to move (or the upper row's bound to move back) is named;
+    when the two are of kinds that never meet (`min` over `max`, `above` over `below`), the
+    bound moved is also swapped for the kind that does.
     """
     def lower(r: BandRow):
         return r.min if r.min is not None else r.above
@@ -344,17 +346,26 @@ def seam_hint(rows: Sequence[BandRow]) -> str:
         up, down = upper(low), lower(high)
         if up is None:
             continue
-        meets = (high.min is not None and low.below is not None and high.min == low.below) or \
-                (high.above is not None and low.max is not None and high.above == low.max)
-        if meets:
+        lower_key = "min" if high.min is not None else "above"
+        upper_key = "below" if low.below is not None else "max"
+        pairs = _MEETS[lower_key] == upper_key
+        if pairs and down == up:
             continue
-        what = "a gap" if down > up or (down == up and high.above is not None and low.below is not None) else "an overlap"
-        lower_key, upper_key = ("min", "below") if high.min is not None else ("above", "max")
-        hints.append(f"rows {high.id} ({lower_key} {_num(down)}) and {low.id} "
-                     f"({'below' if low.below is not None else 'max'} {_num(up)}) leave {what}: move both bounds "
-                     f"together, e.g. also set key_question_bands.rows[{low.id}].{upper_key}={_num(down)} "
-                     f"(or key_question_bands.rows[{high.id}].{lower_key}={_num(up)})")
+        # equal bounds that do not pair: `above` over `below` leaves the value out, `min` over `max` takes it twice
+        what = "a gap" if down > up or (down == up and lower_key == "above") else "an overlap"
+        hints.append(f"rows {high.id} ({lower_key} {_num(down)}) and {low.id} ({upper_key} {_num(up)}) leave "
+                     f"{what}: move both bounds together, e.g. also set {_moved(low.id, upper_key, lower_key, down)} "
+                     f"(or {_moved(high.id, lower_key, upper_key, up)})")
     return "; ".join(hints)
+
+
+def _moved(row_id: str, key: str, other_key: str, value) -> str:
+    """The `--set` that moves a row's bound `key` to meet the neighbouring row's `other_key` bound at `value`."""
+    path = f"key_question_bands.rows[{row_id}]"
+    meeting = _MEETS[other_key]
+    if meeting == key:
+        return f"{path}.{key}={_num(value)}"
+    return f"{path}.{key}=null; {path}.{meeting}={_num(value)}"  # a row has one bound of each side
 
 
 def _num(value) -> str:
