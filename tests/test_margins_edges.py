@@ -4,14 +4,16 @@ other checks ask for (to reach / fall to / drop below a band), the bisection tha
 table's boundaries whatever the candidates, and which uncovered tally a gap error names."""
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from ratings_engine.engine.decide import compile_rulebook
 from ratings_engine.io.rulebooks import load_rulebook, rulebook_from_mapping
 from ratings_engine.model.errors import RulebookError
 from ratings_engine.rating import margins
+from ratings_engine.rating.rate import rate_tallies
 
-from oracles import GOOD, INAD, KQ_CUTS, RANK, RI, kq_band, kq_margins
+from oracles import GOOD, INAD, KQ_CUTS, OUT, RANK, RI, kq_band, kq_margins
 
 BASE = load_rulebook("probation-pdu-2021").rulebook
 
@@ -128,3 +130,15 @@ def test_a_gap_met_only_between_the_units_tallies_names_the_smallest_samples_poi
     for a in range(4, 25, 4):
         with pytest.raises(RulebookError, match=r"a percentage of 25% \(a gap"):
             margins.KeyQuestionBands(compiled, [(a, a)])
+
+
+def test_a_standards_margin_down_is_the_fewest_cases_on_one_key_question_to_the_highest_band_reached():
+    # 2.1.1 8 of 10 (80%), 2.1.2 4 of 5 (80%), 2.1.3 20 of 20: all Outstanding. One case fewer
+    # gives 7 of 10 (70%, Good) or 3 of 5 (60%, Requires improvement, skipping Good); 2.1.3 needs
+    # five (15 of 20, 75%). The fewest is one case, and then the standard is at best Good.
+    rows = [("A", "2.1.1", 8, 2, 0), ("A", "2.1.2", 4, 1, 0), ("A", "2.1.3", 20, 0, 0)]
+    tallies = pd.DataFrame(rows, columns=["unit", "key_question", "sufficient", "insufficient", "not_applicable"])
+    (unit,) = rate_tallies(tallies, BASE, None, allow_partial=True)
+    std = unit.standard("2.1")
+    assert std.rating == OUT
+    assert as_pair(std.decision.margin_down) == (GOOD, 1)

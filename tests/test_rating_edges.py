@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from ratings_engine.engine.bulk import MISSING, NOT_RATED, BulkRatings
-from ratings_engine.io.rulebooks import load_rulebook, with_changes
+from ratings_engine.io.rulebooks import load_rulebook, rulebook_from_mapping, with_changes
 from ratings_engine.model.audit import Audit
 from ratings_engine.model.evidence import Judgement, Judgements
 from ratings_engine.model.rulebook import CountCondition
@@ -119,3 +119,93 @@ def test_count_words_say_a_range_or_an_exact_number():
     assert explain.count_text(CountCondition(at_most="Requires improvement", min=2, max=2, standards=("2.1", "2.2"))) \
         == "exactly 2 standard(s) among 2.1, 2.2 rated Requires improvement or lower"
     assert explain.count_text(CountCondition(at_least="Good", min=0, max=0)) == "exactly 0 standard(s) rated Good or higher"
+
+
+# ---------------------------------------------------------------------------------------------
+# Mixed standards (youth justice 2025's V1: V1.1 from victim cases, V1.2 by judgement): margins by
+# brute force over every count of the case key question, with the rule "lowest of its key questions"
+
+YOUTH = load_rulebook("youth-justice-2025").rulebook
+LADDER = ["Inadequate", "Requires improvement", "Good", "Outstanding"]
+TALLY = ["unit", "key_question", "sufficient", "insufficient", "not_applicable", "applicable"]
+
+
+def band(s: int, a: int) -> str:  # the youth rulebook's key-question bands, written by hand
+    return "Outstanding" if 100 * s >= 80 * a else "Good" if 100 * s >= 65 * a else \
+        "Requires improvement" if 100 * s >= 50 * a else "Inadequate"
+
+
+def mixed_by_hand(s: int, a: int, judged: list[str]):
+    """(rating, up, down) of a mixed standard of one case key question (s of a) and judgements
+    (Not inspected ones left out); up/down as (rating reached, fewest cases turned)."""
+    rated = [j for j in judged if j in LADDER]
+
+    def at(t):
+        return min([band(t, a), *rated], key=LADDER.index)
+
+    here = at(s)
+    up = next(((at(s + k), k) for k in range(1, a - s + 1) if LADDER.index(at(s + k)) > LADDER.index(here)), None)
+    down = next(((at(s - k), k) for k in range(1, s + 1) if LADDER.index(at(s - k)) < LADDER.index(here)), None)
+    return here, up, down
+
+
+def mixed_units(rulebook, judged_ids, combos):
+    """One unit per (s, a, judgements): V1.1's tally and the judgements of `judged_ids`."""
+    rows, items = [], []
+    for n, (s, a, js) in enumerate(combos):
+        rows.append((f"u{n}", "V1.1", s, a - s, 0, a))
+        items += [Judgement(f"u{n}", kq, j, None, "j.csv", 2) for kq, j in zip(judged_ids, js)]
+    units = rate_tallies(pd.DataFrame(rows, columns=TALLY), rulebook, Judgements(tuple(items), "j.csv", None,
+                                                                                 Audit("j.csv")),
+                         units=[f"u{n}" for n in range(len(combos))])
+    return [u.standard("V1") for u in units]
+
+
+def margin_pair(m):
+    return None if m is None else (m.to, m.amount)
+
+
+def test_mixed_standard_margins_equal_brute_force():
+    combos = [(s, a, (j,)) for a in range(1, 13) for s in range(a + 1) for j in [*LADDER, "Not inspected"]]
+    for (s, a, js), v1 in zip(combos, mixed_units(YOUTH, ["V1.2"], combos)):
+        here, up, down = mixed_by_hand(s, a, list(js))
+        got = (v1.rating, margin_pair(v1.decision.margin_up), margin_pair(v1.decision.margin_down))
+        assert got == (here, up, down), (s, a, js)
+
+
+def test_a_mixed_standards_margin_down_names_the_band_a_small_sample_lands_in():
+    # 4 of 5 victim cases (80%, Outstanding) and V1.2 judged Outstanding: V1 is Outstanding. One
+    # case fewer is 3 of 5 (60%): Requires improvement, skipping Good.
+    (v1,) = mixed_units(YOUTH, ["V1.2"], [(4, 5, ("Outstanding",))])
+    assert v1.rating == "Outstanding"
+    assert margin_pair(v1.decision.margin_down) == ("Requires improvement", 1)
+
+
+def two_judgements():
+    """V1 with a second judgement key question, V1.3."""
+    data = YOUTH.model_dump(mode="json", by_alias=True, exclude_none=True)
+    (v1,) = [s for d in data["framework"] for s in d["standards"] if s["id"] == "V1"]
+    v1["key_questions"].append({"id": "V1.3", "text": "A second organisational question", "basis": "judgement"})
+    return rulebook_from_mapping(data, "<test>")
+
+
+def test_a_mixed_standards_margin_up_is_capped_at_its_lowest_judgement():
+    combos = [(s, a, (j2, j3)) for a in range(1, 7) for s in range(a + 1) for j2 in LADDER for j3 in LADDER]
+    for (s, a, js), v1 in zip(combos, mixed_units(two_judgements(), ["V1.2", "V1.3"], combos)):
+        here, up, down = mixed_by_hand(s, a, list(js))
+        got = (v1.rating, margin_pair(v1.decision.margin_up), margin_pair(v1.decision.margin_down))
+        assert got == (here, up, down), (s, a, js)
+    # By hand: 1 of 2 (50%, RI), judged Good and Outstanding: one more case gives 2 of 2
+    # (Outstanding), but the standard rises only to its lowest judgement, Good.
+    (v1,) = mixed_units(two_judgements(), ["V1.2", "V1.3"], [(1, 2, ("Good", "Outstanding"))])
+    assert margin_pair(v1.decision.margin_up) == ("Good", 1)
+
+
+@pytest.mark.parametrize("judgement", [None, "Not inspected", "Good"])
+def test_a_judged_key_question_has_no_tally(judgement):
+    combos = [(3, 4, () if judgement is None else (judgement,))]
+    (v1,) = mixed_units(YOUTH, ["V1.2"], combos)
+    judged = v1.key_questions[1].to_dict()
+    assert judged["id"] == "V1.2" and judged["basis"] == "judgement" and judged["rating"] == (
+        None if judgement in (None, "Not inspected") else judgement)
+    assert [judged[k] for k in ("sufficient", "insufficient", "not_applicable", "applicable", "pct")] == [0, 0, 0, 0, None]

@@ -173,6 +173,17 @@ class KeyQuestionBands:
             self._drop[key] = None if below is None else s - below
         return self._drop[key]
 
+    def fewest_to_drop_below(self, pairs: Iterable[tuple[int, int]], rank: int) -> Margin | None:
+        """Of key questions (sufficient, applicable) combined by "lowest", the fewest sufficient->
+        insufficient changes on one of them that take it below `rank`, and the band it lands in
+        (a small sample can skip a band: 2/2 -> 1/2; of equal counts, the highest landing band)."""
+        drops = [(d, self.rank(s - d, a)) for s, a in pairs
+                 if (d := self.cases_to_drop_below(s, a, rank)) is not None]
+        fewest = min((d for d, _ in drops), default=None)
+        if fewest is None:
+            return None
+        return Margin(self.rulebook.ratings[max(r for d, r in drops if d == fewest)], fewest)
+
     def cases_to_reach(self, s: int, a: int, rank: int) -> int | None:
         """Fewest insufficient->sufficient changes that give a band at or above `rank`, from a band below it."""
         up = self.steps(a).next_where(s, lambda r: r >= rank)
