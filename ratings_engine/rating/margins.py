@@ -54,7 +54,7 @@ class _Steps:
         return self.values[self.index(x)]
 
     def next_where(self, x: int, keep) -> int | None:
-        """The least input above x whose value satisfies `keep` (None: none)."""
+        """The least input above x whose value satisfies `keep`, which x's own value does not (None: none)."""
         for j in range(self.index(x) + 1, len(self.starts)):
             if keep(self.values[j]):
                 return self.starts[j]
@@ -79,7 +79,8 @@ class KeyQuestionBands:
         self.rulebook = rb = compiled.rulebook
         self._rank_of = {r: i for i, r in enumerate(rb.ratings)}
         pairs = sorted(set(pairs), key=lambda p: (p[1], p[0]))
-        # The pairs themselves first, strictly: an error names the unit's own input.
+        # The pairs themselves first, strictly: an error names the unit's own input (of several
+        # uncovered, the first by sample size, then sufficient cases, as every batch here).
         self._outcomes: dict[tuple[int, int], Outcome] = dict(
             zip(pairs, compiled.band([KeyQuestionInput(s, a) for s, a in pairs])))
         self._steps: dict[int, _Steps] = {}
@@ -172,8 +173,19 @@ class KeyQuestionBands:
             self._drop[key] = None if below is None else s - below
         return self._drop[key]
 
+    def fewest_to_drop_below(self, pairs: Iterable[tuple[int, int]], rank: int) -> Margin | None:
+        """Of key questions (sufficient, applicable) combined by "lowest", the fewest sufficient->
+        insufficient changes on one of them that take it below `rank`, and the band it lands in
+        (a small sample can skip a band: 2/2 -> 1/2; of equal counts, the highest landing band)."""
+        drops = [(d, self.rank(s - d, a)) for s, a in pairs
+                 if (d := self.cases_to_drop_below(s, a, rank)) is not None]
+        fewest = min((d for d, _ in drops), default=None)
+        if fewest is None:
+            return None
+        return Margin(self.rulebook.ratings[max(r for d, r in drops if d == fewest)], fewest)
+
     def cases_to_reach(self, s: int, a: int, rank: int) -> int | None:
-        """Fewest insufficient->sufficient changes (at least one) that give a band at or above `rank`."""
+        """Fewest insufficient->sufficient changes that give a band at or above `rank`, from a band below it."""
         up = self.steps(a).next_where(s, lambda r: r >= rank)
         return None if up is None else up - s
 

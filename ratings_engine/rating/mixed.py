@@ -121,7 +121,7 @@ def _margins(rulebook: Rulebook, bands, part: StandardResult, judged: list[KeyQu
 
     Up: possible only when every judgement key question is above the standard's rating; then
     the case part's own margin up, capped at the lowest judgement. Down: the fewest cases that
-    take one case key question below the standard's rating.
+    take one case key question below the standard's rating, to the band it lands in.
     """
     rank = rulebook.rank(rating)
     judged_ranks = [rulebook.rank(k.rating) for k in judged if k.rating is not None]
@@ -130,8 +130,8 @@ def _margins(rulebook: Rulebook, bands, part: StandardResult, judged: list[KeyQu
     part_up = part.decision.margin_up if part.rated else None
     if cap > rank and part_up is not None and rulebook.rank(part.rating) == rank:
         up = Margin(rulebook.ratings[min(rulebook.rank(part_up.to), cap)], part_up.amount)
-    drops = [bands.cases_to_drop_below(k.sufficient, k.applicable, rank)
-             for k in part.key_questions if k.rating is not None] if rank > 0 else []
-    drops = [d for d in drops if d is not None]
-    down = Margin(rulebook.ratings[rank - 1], min(drops)) if drops else None
+    # Down: every judgement is at or above the standard's rating, so the band a case key question
+    # lands in is the standard's new rating.
+    down = bands.fewest_to_drop_below([(k.sufficient, k.applicable) for k in part.key_questions
+                                       if k.rating is not None], rank)
     return up, down

@@ -182,12 +182,8 @@ def _case_standard(rulebook: Rulebook, bands: KeyQuestionBands, unit: str, std: 
     rank = rulebook.rank(rating)
     up = _standard_margin_up(rulebook, bands, rated, rank)
     # The fewest cases on one key question that take it below the standard's band; the band it
-    # lands in is the standard's new rating (a small sample can skip a band: 2/2 -> 1/2).
-    drops = [(d, bands.rank(k.sufficient - d, k.applicable)) for k in rated
-             if (d := bands.cases_to_drop_below(k.sufficient, k.applicable, rank)) is not None]
-    fewest = min((d for d, _ in drops), default=None)
-    down = (Margin(rulebook.ratings[max(r for d, r in drops if d == fewest)], fewest)
-            if fewest is not None and rank > 0 else None)
+    # lands in is the standard's new rating.
+    down = bands.fewest_to_drop_below([(k.sufficient, k.applicable) for k in rated], rank)
     others = [(k.id, k.rating) for k in rated if k is not deciding]
     decision = Decision(
         subject, "combine_key_questions", policy.combine_key_questions.value, rating,
