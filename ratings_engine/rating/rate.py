@@ -240,9 +240,10 @@ def _judgement_standard(rulebook: Rulebook, unit: str, std: Standard, judgement)
 
 
 def overall_result(rulebook: Rulebook, overall: OverallBands, unit: str, stds: list[StandardResult], inputs: OverallInput,
-             missing: list[str], allow_partial: bool, no_case_ratings: bool = False) -> OverallResult:
+             missing: list[str], allow_partial: bool, no_case_ratings: bool) -> OverallResult:
     """The overall rating; refused (status incomplete) when judgements are missing or, though the unit
-    has case evidence, no standard was rated from it, unless `allow_partial` (then labelled partial)."""
+    has case evidence, no standard was rated from it (`no_case_ratings`: every caller says which),
+    unless `allow_partial` (then labelled partial)."""
     result = _overall_result(rulebook, overall, unit, stds, inputs, missing, allow_partial, no_case_ratings)
     return replace(result, no_case_ratings=True) if no_case_ratings else result
 
