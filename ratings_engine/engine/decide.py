@@ -313,10 +313,12 @@ class CompiledRulebook:
     def overall(self, inputs: Sequence[OverallInput], *, strict: bool = True) -> list[Outcome]:
         return self.overall_bands.decide([i.fact() for i in inputs], _describe_overall, strict=strict)
 
-    def limit(self, inputs: Sequence[OverallInput], *, strict: bool = True) -> list[Outcome]:
+    def limit(self, inputs: Sequence[OverallInput]) -> list[Outcome]:
+        """The cap each input gets, if any. Never an error: a limits table's gaps mean no cap, and
+        its hit policy (priority, the only one the schema admits) picks among overlapping rows."""
         if self.limits is None:
             return [Outcome(None, ()) for _ in inputs]
-        return self.limits.decide([i.fact() for i in inputs], _describe_overall, strict=strict)
+        return self.limits.decide([i.fact() for i in inputs], _describe_overall)
 
 
 #: The bound of the row below that meets each lower bound of the row above when the two are equal, and back.

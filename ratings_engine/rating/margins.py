@@ -221,7 +221,7 @@ class OverallBands:
         grid = [OverallInput(s, n, counts) for (n, counts) in keys for s in points[(n, counts)]]
         todo = [i for i in grid if i not in self.band]
         self.band.update(zip(todo, self.compiled.overall(todo, strict=False)))
-        self.limit.update(zip(todo, self.compiled.limit(todo, strict=False)))
+        self.limit.update(zip(todo, self.compiled.limit(todo)))
         for n, counts in keys:
             pts = points[(n, counts)]
             self._steps[(n, counts)] = _Steps(pts, [self._final_rank(OverallInput(s, n, counts)) for s in pts])
