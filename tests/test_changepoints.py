@@ -64,8 +64,12 @@ def test_band_change_points_by_hand():
     # truncated: 64.9% is 64%: the first count at 65% is 130/200
     assert band_change_points([SimpleNamespace(min=Decimal(65), above=None, max=None, below=None)],
                               "truncate_whole_percent", 200) == [0, 129, 130, 131, 200]
-    # a bound no count crosses adds nothing
+    # a bound no count crosses adds nothing: at most 100%, at least 0%
     assert band_change_points([SimpleNamespace(min=None, above=None, max=Decimal(100), below=None)], "exact", 7) == [0, 7]
+    assert band_change_points([SimpleNamespace(min=Decimal(0), above=None, max=None, below=None)], "exact", 7) == [0, 7]
+    # at least 100% first holds at the last count: its neighbour above is beyond the sample
+    assert band_change_points([SimpleNamespace(min=Decimal(100), above=None, max=None, below=None)], "exact", 7) == [
+        0, 6, 7]
 
 
 mean_keys = ("mean_min", "mean_above", "mean_max", "mean_below")
@@ -103,6 +107,9 @@ def test_overall_change_points_by_hand():
     row = SimpleNamespace(score_min=20, score_max=None, mean_min=None, mean_above=Decimal("2.5"), mean_max=None,
                           mean_below=None)
     assert overall_change_points([row], 8, 24) == [0, 19, 20, 21, 22, 24]
+    # a score of at least 0 and at most 24 (the top): nothing but the ends
+    row = SimpleNamespace(score_min=0, score_max=24, mean_min=None, mean_above=None, mean_max=None, mean_below=None)
+    assert overall_change_points([row], 8, 24) == [0, 1, 24]  # score_max 24: first fails at 25
 
 
 # ---------------------------------------------------------------------------------------------

@@ -96,8 +96,8 @@ def band_change_points(rows: Sequence[BandRow], rounding: str, a: int) -> list[i
             if bound is None:
                 continue
             flip = _flip(key, int(bound * 100), a, rounding)
-            if flip is not None:
-                points.update(p for p in (flip - 1, flip, flip + 1) if 0 <= p <= a)
+            if flip is not None:  # 1 <= flip <= a, so only flip + 1 can leave 0..a
+                points.update((flip - 1, flip, min(flip + 1, a)))
     return sorted(points)
 
 
@@ -110,8 +110,8 @@ def overall_change_points(rows: Sequence[_AggregateConditions], scored: int, top
     fixed number of scored standards and fixed rating counts."""
     points = {0, top}
 
-    def add(flip: int) -> None:
-        points.update(p for p in (flip - 1, flip, flip + 1) if 0 <= p <= top)
+    def add(flip: int) -> None:  # a bound may lie outside 0..top: its neighbours are clamped into it
+        points.update(min(max(p, 0), top) for p in (flip - 1, flip, flip + 1))
 
     for row in rows:
         if row.score_min is not None:
