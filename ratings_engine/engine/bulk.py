@@ -205,7 +205,7 @@ def _overall(compiled: CompiledRulebook, layout: Layout, standards: np.ndarray, 
     rb = compiled.rulebook
     n = standards.shape[0]
     rated = standards >= 0
-    ranks = np.where(rated, standards, 0)
+    ranks = np.maximum(standards, 0)  # unrated standards read as rank 0; `counted` and `rated` mask them
     counted = rated & layout.scored
     score_of = np.array([rb.score(r) for r in rb.ratings], dtype=np.int64)
     score = np.where(counted, score_of[ranks], 0).sum(axis=1)

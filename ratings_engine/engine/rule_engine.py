@@ -186,7 +186,7 @@ def _assert_session(ruleset: str, facts: list[dict]) -> list[list[str]]:
     if collided:
         if len(facts) == 1:
             raise EngineError(f"durable_rules rejected a fact as already observed: {facts[0]}")
-        return [_assert_session(ruleset, [fact])[0] for fact in facts]
+        return [decision for fact in facts for decision in _assert_session(ruleset, [fact])]  # one each
     seen = [0] * len(facts)
     matched: list[list[str]] = [[] for _ in facts]
     for fid, rule_name in hits:
