@@ -1,0 +1,28 @@
+"""What `KeyQuestionBands` gives a caller, with values worked out here: an outcome for a tally it
+was not built with, and the percentages an explanation records (four decimal places)."""
+from __future__ import annotations
+
+from ratings_engine.engine.decide import compile_rulebook
+from ratings_engine.io.rulebooks import load_rulebook, with_changes
+from ratings_engine.rating.margins import KeyQuestionBands
+
+PDU = load_rulebook("probation-pdu-2021")
+
+
+def test_an_outcome_for_a_tally_the_bands_were_not_built_with_is_decided_on_request():
+    bands = KeyQuestionBands(compile_rulebook(PDU), [(5, 10)])
+    assert bands.outcome(13, 20).row.then == "Good"  # 65% exactly: Good from 65%
+    assert bands.outcome(13, 20).row.then == "Good"  # and again, from the memo
+    assert bands.outcome(5, 10).row.then == "Requires improvement"
+
+
+def test_explained_percentages_are_kept_to_four_decimal_places():
+    # 2 of 3 = 66.666...%; 1 of 7 = 14.2857142...%; 5 of 8 = 62.5% (rounded half up: 63)
+    exact = KeyQuestionBands(compile_rulebook(PDU), [(2, 3), (1, 7)])
+    details, because, up, down = exact.explained(2, 3, 0)
+    assert (details["pct"], details["pct_compared"], details["rounding"]) == (66.6667, 66.6667, "exact")
+    assert exact.explained(1, 7, 1)[0]["pct"] == 14.2857
+    whole = KeyQuestionBands(compile_rulebook(with_changes(PDU, ["policies.rounding.value=nearest_whole_percent"])),
+                             [(5, 8)])
+    details = whole.explained(5, 8, 0)[0]
+    assert (details["pct"], details["pct_compared"]) == (62.5, 63)
