@@ -26,3 +26,25 @@ def test_explained_percentages_are_kept_to_four_decimal_places():
                              [(5, 8)])
     details = whole.explained(5, 8, 0)[0]
     assert (details["pct"], details["pct_compared"]) == (62.5, 63)
+
+
+def test_overall_margins_skip_a_capped_stretch_to_the_next_higher_band():
+    """8 scored standards (0-24 points): mean bands give Inadequate to 4, Requires improvement to
+    12, Good to 20, Outstanding above; a limit caps scores 14-16 at Requires improvement."""
+    from ratings_engine.engine.decide import OverallInput
+    from ratings_engine.rating.margins import OverallBands
+    from ratings_engine.model.results import Margin
+
+    row = "overall.limits.rows[no-outstanding-with-inadequate]"
+    rb = with_changes(PDU, [f"{row}.enabled=true", f"{row}.counts=[]", f"{row}.cap=Requires improvement",
+                            f"{row}.score_min=14", f"{row}.score_max=16"])
+    bands = OverallBands(compile_rulebook(rb), [OverallInput(13, 8, ())])
+    expected = ["Inadequate"] * 5 + ["Requires improvement"] * 8 + ["Good"] + ["Requires improvement"] * 3 \
+        + ["Good"] * 4 + ["Outstanding"] * 4
+    assert [bands.final(OverallInput(s, 8, ())) for s in range(25)] == expected
+    # Good at 13: the next higher band is Outstanding at 21, not the Good again at 17
+    assert bands.margins(OverallInput(13, 8, ())) == (Margin("Outstanding", 8), Margin("Requires improvement", 1))
+    assert bands.margins(OverallInput(15, 8, ())) == (Margin("Good", 2), Margin("Inadequate", 11))
+    # 4 scored standards (0-12 points), a number the bands were not built with: RI from 3 to 6, Good to 10
+    assert bands.final(OverallInput(5, 4, ())) == "Requires improvement"
+    assert bands.margins(OverallInput(5, 4, ())) == (Margin("Good", 2), Margin("Inadequate", 3))

@@ -236,9 +236,7 @@ class OverallBands:
         if band is None:
             return None
         cap = self.limit[i].row
-        if cap is not None and rb.rank(cap.cap) < rb.rank(band.then):
-            return cap.cap
-        return band.then
+        return band.then if cap is None else min(band.then, cap.cap, key=rb.rank)  # a cap only lowers
 
     def _steps_of(self, i: OverallInput) -> _Steps:
         key = (i.scored, i.counts)
