@@ -1,0 +1,173 @@
+"""Edges of the model layer that the rest of the suite reaches only indirectly (or in a subprocess):
+the published JSON Schemas, locating problems in parsed data, schema messages, the row audit.
+
+Expected values are written out by hand from the documented behaviour (module docstrings, README),
+never computed with the code under test.
+"""
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from ratings_engine.model.audit import Audit
+from ratings_engine.model.errors import RulebookError
+from ratings_engine.model.json_schema import EXTENDS_NAME, FULL_NAME, schema_files, schema_text
+from ratings_engine.model.located import line_of, locate, schema_problems
+from ratings_engine.model.rulebook import validate_rulebook
+
+ROOT = Path(__file__).resolve().parents[1]
+RULES = ROOT / "rules"
+
+
+def _shipped_data(name: str = "probation-pdu-2021.yaml") -> dict:
+    return YAML(typ="safe", pure=True).load((RULES / name).read_text(encoding="utf-8"))
+
+
+def _problems(data) -> dict[str, str]:
+    with pytest.raises(RulebookError) as info:
+        validate_rulebook(data, "rb.yaml")
+    return {p.location.key_path: p.message for p in info.value.problems}
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON Schema (model.json_schema): the committed files are the reviewed, published artefact
+
+
+def _without_decimal_patterns(node):
+    """pydantic spells its decimal-string pattern differently between releases (as the script's --check
+    allows for): compare schemas without it."""
+    if isinstance(node, dict):
+        return {k: _without_decimal_patterns(v) for k, v in node.items()
+                if not (k == "pattern" and isinstance(v, str) and v.startswith("^(?!^[-+.]*$)"))}
+    if isinstance(node, list):
+        return [_without_decimal_patterns(v) for v in node]
+    return node
+
+
+def test_the_generated_schemas_equal_the_committed_files_in_process():
+    # the same check as `scripts/make_rulebook_schema.py --check`, without a subprocess
+    files = schema_files()
+    assert set(files) == {FULL_NAME, EXTENDS_NAME} == {"rulebook.schema.json", "rulebook-extends.schema.json"}
+    for name, text in files.items():
+        committed = (RULES / name).read_text(encoding="utf-8")
+        assert _without_decimal_patterns(json.loads(text)) == _without_decimal_patterns(json.loads(committed)), name
+        assert text.startswith('{\n  "$defs": {\n') and text.endswith("\n}\n")  # the committed layout
+
+
+def test_the_extends_schema_relaxes_required_keys_and_allows_merge_keys():
+    import jsonschema
+
+    schema = json.loads(schema_files()[EXTENDS_NAME])
+    full = json.loads(schema_files()[FULL_NAME])
+    assert schema["required"] == ["extends"] and "extends" not in full["properties"]
+    # a child rulebook that changes one band row and removes a limit: valid for the extends schema
+    child = {"extends": "probation-pdu-2021",
+             "key_question_bands": {"rows": [{"id": "kq-good", "min": 70, "$before": "kq-ri"}]},
+             "overall": {"limits": {"rows": [{"id": "limit-1", "$remove": True}]}}}
+    jsonschema.validate(child, schema)
+    with pytest.raises(jsonschema.ValidationError):  # $remove is the constant true, nothing else
+        jsonschema.validate({**child, "overall": {"limits": {"rows": [{"id": "x", "$remove": False}]}}}, schema)
+    with pytest.raises(jsonschema.ValidationError):  # the full schema knows no merge keys and needs every key
+        jsonschema.validate(child, full)
+    with pytest.raises(jsonschema.ValidationError):  # extends is required
+        jsonschema.validate({"title": "no parent"}, schema)
+
+
+def test_schema_text_is_stable_readable_json():
+    # sorted keys, two-space indent, text kept as typed (not \u escapes), one final newline
+    assert schema_text({"b": 1, "a": {"é": "–"}}) == '{\n  "a": {\n    "é": "–"\n  },\n  "b": 1\n}\n'
+
+
+# ---------------------------------------------------------------------------------------------
+# Locating values in parsed data (model.located)
+
+
+class _Merged(dict):
+    """Duck-typed like io.extends' merged mappings: `origins[key]` is (file, line)."""
+
+    def __init__(self, items, origins):
+        super().__init__(items)
+        self.origins = origins
+
+
+class _MergedList(list):
+    def __init__(self, items, origins):
+        super().__init__(items)
+        self.origins = origins
+
+
+def test_line_of_reads_merged_origins_and_round_trip_lines():
+    merged = _Merged({"a": 1, "b": 2}, {"a": ("parent.yaml", 7), "b": ("child.yaml", 3)})
+    assert line_of(merged, "a") == 7 and line_of(merged, "b") == 3
+    assert line_of(merged, "zzz") is None  # no origin: no line, no exception
+    items = _MergedList(["x", "y"], [("p.yaml", 4), ("c.yaml", 9)])
+    assert line_of(items, 1) == 9 and line_of(items, 5) is None
+    parsed = YAML().load("first: 1\nsecond:\n  - a\n  - b\n")  # round trip: 0-based lines inside
+    assert line_of(parsed, "first") == 1 and line_of(parsed, "second") == 2
+    assert line_of(parsed["second"], 0) == 3 and line_of(parsed["second"], 1) == 4
+    assert line_of(parsed, "missing") is None and line_of({"plain": 1}, "plain") is None
+
+
+def test_locate_follows_merged_origins_into_the_deepest_existing_node():
+    inner = _MergedList([_Merged({"then": "Good"}, {"then": ("child.yaml", 12)})], [("child.yaml", 11)])
+    data = _Merged({"rows": inner}, {"rows": ("parent.yaml", 40)})
+    loc = locate(data, ("rows", 0, "then"), "top.yaml")
+    assert (loc.file, loc.line, loc.key_path) == ("child.yaml", 12, "rows[0].then")
+    # a path that leaves the data stops at the deepest node that exists
+    loc = locate(data, ("rows", 3, "then"), "top.yaml")
+    assert (loc.file, loc.line, loc.key_path) == ("parent.yaml", 40, "rows[3].then")
+
+
+def test_locate_in_a_round_trip_list_uses_item_lines_and_bounds():
+    parsed = YAML().load("rows:\n  - id: a\n  - id: b\n    then: Good\n")
+    loc = locate(parsed, ("rows", 1, "then"), "f.yaml")
+    assert (loc.file, loc.line, loc.key_path) == ("f.yaml", 4, "rows[1].then")
+    assert locate(parsed, ("rows", 1), "f.yaml").line == 3
+    assert locate(parsed, ("rows", 2, "id"), "f.yaml").line == 1  # no item 2: the list's key
+    assert locate(parsed, ("rows", -1, "id"), "f.yaml").line == 1  # negative indexes are not items
+
+
+def test_a_too_short_list_whose_items_failed_is_not_reported_twice():
+    data = _shipped_data()
+    data["framework"][0]["standards"] = [{"id": "!bad"}]  # its one item fails: the list is then "empty"
+    data["key_question_bands"]["rows"] = []  # really empty: reported
+    problems = _problems(data)
+    assert "framework[0].standards" not in problems
+    assert "framework[0].standards[0].id" in problems and "framework[0].standards[0].name" in problems
+    assert problems["framework[0].standards[0].name"] == "missing required key 'name'"
+    assert "key_question_bands.rows" in problems and "at least 1 item" in problems["key_question_bands.rows"]
+
+
+def test_too_many_items_names_the_count_and_the_limit():
+    data = _shipped_data()
+    data["ratings"] = [f"R{i}" for i in range(11)]
+    assert _problems(data)["ratings"] == "too many items (11); the limit is 10"
+
+
+def test_schema_problems_keep_every_error_when_none_is_a_cascade():
+    errors = [{"type": "too_short", "loc": ("a",), "msg": "short"},
+              {"type": "too_short", "loc": ("a", "b"), "msg": "shorter"},  # inside a: makes a a cascade
+              {"type": "missing", "loc": ("c",), "msg": "m"},
+              {"type": "value_error", "loc": ("d",), "msg": "Value error, bad d"}]
+    problems = schema_problems(errors, {}, "s.yaml")
+    assert [(p.location.key_path, p.message) for p in problems] == [
+        ("a.b", "shorter"), ("c", "missing required key 'c'"), ("d", "bad d")]
+
+
+# ---------------------------------------------------------------------------------------------
+# The row audit (model.audit)
+
+
+def test_a_new_audit_has_read_and_used_nothing_and_balances():
+    audit = Audit("empty.csv")
+    assert audit.balanced
+    assert audit.to_dict() == {"file": "empty.csv", "rows_read": 0, "rows_used": 0, "rows_skipped": {}}
+    audit.rows_read = 2
+    assert not audit.balanced
+    audit.rows_used = 1
+    audit.skip("blank row")
+    assert audit.balanced and audit.to_dict()["rows_skipped"] == {"blank row": 1}
