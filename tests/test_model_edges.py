@@ -14,9 +14,12 @@ import pytest
 from ruamel.yaml import YAML
 
 from ratings_engine.model.audit import Audit
-from ratings_engine.model.errors import RulebookError
+from ratings_engine.model.errors import InputError, Location, Problem, RulebookError
+from ratings_engine.model.evidence import INSUFFICIENT, NOT_APPLICABLE, SUFFICIENT
+from ratings_engine.model.extras import MissingExtraError, extra_of
 from ratings_engine.model.json_schema import EXTENDS_NAME, FULL_NAME, schema_files, schema_text
 from ratings_engine.model.located import line_of, locate, schema_problems
+from ratings_engine.model.results import Decision, KeyQuestionResult
 from ratings_engine.model.rulebook import validate_rulebook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -171,3 +174,70 @@ def test_a_new_audit_has_read_and_used_nothing_and_balances():
     audit.rows_used = 1
     audit.skip("blank row")
     assert audit.balanced and audit.to_dict()["rows_skipped"] == {"blank row": 1}
+
+
+def test_the_audit_counts_lines_of_csv_files_and_flags():
+    audit = Audit("cases.csv", rows_read=3, rows_used=3, lines_read=3)  # no multi-line text cells
+    assert audit.balanced
+    assert audit.to_dict() == {"file": "cases.csv", "lines_read": 3, "rows_read": 3, "rows_used": 3,
+                               "rows_skipped": {}}
+    audit.lines_read = 5  # two line breaks inside text cells
+    assert not audit.balanced
+    audit.text_lines = 2
+    assert audit.balanced and audit.to_dict()["line_breaks_in_text_cells"] == 2
+    audit.flag("answers n/a to every key question")
+    audit.flag("answers n/a to every key question", 2)
+    audit.skip("no case id", 0)  # nothing skipped: no reason listed
+    assert audit.to_dict()["rows_flagged"] == {"answers n/a to every key question": 3}
+    assert audit.to_dict()["rows_skipped"] == {}
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors, evidence codes, extras
+
+
+def test_an_error_lists_twenty_problems_then_says_how_many_more():
+    twenty = InputError([Problem(f"p{i}", Location(file="f.csv", row=i)) for i in range(20)])
+    assert str(twenty).splitlines() == [f"f.csv, row {i}: p{i}" for i in range(20)]
+    twenty_one = InputError([Problem(f"p{i}") for i in range(21)])
+    assert str(twenty_one).splitlines() == [f"p{i}" for i in range(20)] + ["... and 1 more problem(s)"]
+
+
+def test_case_answers_are_coded_one_zero_minus_one(write_file):
+    # the documented codes of CaseEvidence.answers (an analyst's DataFrame): yes 1, no 0, n/a -1
+    from ratings_engine import load_cases, load_rulebook
+
+    rb = load_rulebook()
+    kqs = [kq.id for kq in next(s for s in rb.standards if s.key_questions).key_questions]  # one standard
+    rows = "".join(f"c{i}," + ",".join([answer] * len(kqs)) + "\n" for i, answer in enumerate(["yes", "no", "n/a"]))
+    path = write_file("cases.csv", "case_id," + ",".join(kqs) + "\n" + rows)
+    answers = load_cases(path, rb).answers
+    assert answers[kqs[0]].tolist() == [1, 0, -1]
+    assert (SUFFICIENT, INSUFFICIENT, NOT_APPLICABLE) == (1, 0, -1)
+
+
+def test_extras_are_found_by_the_top_level_module():
+    assert extra_of("openpyxl") == extra_of("openpyxl.styles.fills") == "excel"
+    assert extra_of("matplotlib.pyplot") == "charts" and extra_of("uvicorn.config") == "web"
+    assert extra_of("pandas") is None and extra_of("excel") is None
+    error = MissingExtraError("rate sweep --chart", "matplotlib.pyplot", "charts", "matplotlib")
+    assert str(error).startswith("rate sweep --chart needs matplotlib (the [charts] extra), which is not installed: ")
+    assert str(error).endswith(" -m pip install 'ratings-engine[charts]'")
+    error = MissingExtraError("xlsx input", "openpyxl.styles", "excel", "et_xmlfile")
+    assert "needs openpyxl (the [excel] extra), which cannot be imported (no module 'et_xmlfile')" in str(error)
+
+
+# ---------------------------------------------------------------------------------------------
+# Results
+
+
+def _decision(outcome="Good"):
+    return Decision(subject={"unit": "U"}, table="key_question_bands", rule="kq-good", outcome=outcome, inputs={},
+                    because="because", provenance=None)
+
+
+def test_a_key_question_result_reads_as_a_tally_or_a_judgement():
+    cases = KeyQuestionResult("1.1.1", "text", 7, 3, 2, 70.0, "Good", _decision())
+    judged = KeyQuestionResult("1.1.2", "text", 0, 0, 0, None, "Good", _decision(), basis="judgement")
+    assert repr(cases) == "<KeyQuestionResult 1.1.1: 7/10 -> Good>"
+    assert repr(judged) == "<KeyQuestionResult 1.1.2: judged Good>"
