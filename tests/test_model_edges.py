@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from ratings_engine.model.audit import Audit
@@ -241,3 +243,46 @@ def test_a_key_question_result_reads_as_a_tally_or_a_judgement():
     judged = KeyQuestionResult("1.1.2", "text", 0, 0, 0, None, "Good", _decision(), basis="judgement")
     assert repr(cases) == "<KeyQuestionResult 1.1.1: 7/10 -> Good>"
     assert repr(judged) == "<KeyQuestionResult 1.1.2: judged Good>"
+
+
+def test_only_a_too_short_error_can_be_a_cascade():
+    errors = [{"type": "value_error", "loc": ("e",), "msg": "Value error, e is wrong"},
+              {"type": "missing", "loc": ("e", "f"), "msg": "m"}]
+    assert [p.location.key_path for p in schema_problems(errors, {}, "s.yaml")] == ["e", "e.f"]
+
+
+def _oracle_locate(data, loc, source):
+    """The documented rule, written independently: walk `loc` while each part names an existing key of a
+    mapping or an existing position (0 <= i < len) of a list; the last node reached gives (file, line)."""
+    line, node = None, data
+    for part in loc:
+        exists = (part in node.keys()) if isinstance(node, dict) else (
+            type(part) is int and part in range(len(node)) if isinstance(node, list) else False)
+        if not exists:
+            break
+        source, line = node.origins[part]
+        node = node[part]
+    return source, line
+
+
+_PARTS = st.sampled_from(["a", "b", 0, 1, 2, -1, -2])
+
+
+def _merged(children):
+    """Merged mappings and lists (as io.extends makes) with a made-up (file, line) per key or item."""
+    items = st.lists(children, max_size=3)
+    lists = items.flatmap(lambda xs: st.lists(st.tuples(st.sampled_from(["p.yaml", "c.yaml"]), st.integers(1, 99)),
+                                               min_size=len(xs), max_size=len(xs)).map(lambda o: _MergedList(xs, o)))
+    maps = st.dictionaries(st.sampled_from(["a", "b", 0, 1]), children, max_size=3).flatmap(
+        lambda d: st.lists(st.tuples(st.sampled_from(["p.yaml", "c.yaml"]), st.integers(1, 99)),
+                           min_size=len(d), max_size=len(d)).map(lambda o: _Merged(d, dict(zip(d, o)))))
+    return lists | maps
+
+
+@settings(max_examples=150, deadline=None)
+@example(_Merged({"a": _MergedList([-1, 0], [("c.yaml", 5), ("c.yaml", 6)])}, {"a": ("p.yaml", 2)}), ["a", -1])
+@given(st.recursive(st.integers(-2, 2), _merged, max_leaves=12), st.lists(_PARTS, max_size=4))
+def test_locate_stops_at_the_deepest_existing_node(data, loc):
+    # leaves and list items are small integers, so a part may equal a list's *value* (not a position)
+    where = locate(data, tuple(loc), "top.yaml")
+    assert (where.file, where.line) == _oracle_locate(data, loc, "top.yaml")
