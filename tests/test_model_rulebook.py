@@ -1,0 +1,78 @@
+"""The rulebook schema's limits, value by value (model.rulebook): each boundary accepted, and the value
+just past it refused with a located problem. The limits are the ones the README's rulebook format
+documents (percentages 0-100 with at most two decimals, ids of 1-80 characters, ...), written here by hand.
+"""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from ratings_engine.model.errors import RulebookError
+from ratings_engine.model.rulebook import validate_rulebook
+
+RULES = Path(__file__).resolve().parents[1] / "rules"
+SHIPPED = YAML(typ="safe", pure=True).load((RULES / "probation-pdu-2021.yaml").read_text(encoding="utf-8"))
+
+
+def _with(change) -> dict:
+    data = copy.deepcopy(SHIPPED)
+    change(data)
+    return data
+
+
+def _problems(data) -> dict[str, str]:
+    try:
+        validate_rulebook(data, "rb.yaml")
+    except RulebookError as exc:
+        return {p.location.key_path: p.message for p in exc.problems}
+    return {}
+
+
+def _kq_row(data) -> dict:
+    return data["key_question_bands"]["rows"][1]  # kq-good: min 65, below 80
+
+
+def _overall_row(data) -> dict:
+    return data["overall"]["bands"]["rows"][0]  # overall-inadequate: mean_max 0.5
+
+
+def _count(data) -> dict:
+    return data["overall"]["limits"]["rows"][0]["counts"][0]  # {ratings: [Inadequate], min: 1}
+
+
+# (what is set, the key path of the problem, accepted value, refused value)
+BOUNDS = [
+    # a percentage: 0..100, at most two decimal places
+    (lambda d, v: _kq_row(d).update(min=v), "key_question_bands.rows[1].min", 0, -0.01),
+    (lambda d, v: _kq_row(d).update(min=v), "key_question_bands.rows[1].min", 64.99, 64.995),
+    (lambda d, v: _kq_row(d).update(below=v), "key_question_bands.rows[1].below", 100, 100.01),
+    # a mean score: 0..100, at most two decimal places
+    (lambda d, v: _overall_row(d).update(mean_max=v), "overall.bands.rows[0].mean_max", 0, -0.01),
+    (lambda d, v: _overall_row(d).update(mean_max=v), "overall.bands.rows[0].mean_max", 0.55, 0.555),
+    # a number of standards and a score total: not negative
+    (lambda d, v: _count(d).update(min=v), "overall.limits.rows[0].counts[0].min", 0, -1),
+    (lambda d, v: _overall_row(d).update(scored=v), "overall.bands.rows[0].scored", 0, -1),
+    (lambda d, v: _overall_row(d).update(score_min=v), "overall.bands.rows[0].score_min", 0, -1),
+    (lambda d, v: _overall_row(d).update(score_max=v), "overall.bands.rows[0].score_max", 0, -1),
+    # an id: 1..80 characters; a text: at least one character
+    (lambda d, v: _kq_row(d).update(id=v), "key_question_bands.rows[1].id", "g" * 80, "g" * 81),
+    (lambda d, v: _kq_row(d).update(id=v), "key_question_bands.rows[1].id", "g", ""),
+    (lambda d, v: d.update(title=v), "title", "T", ""),
+]
+
+
+@pytest.mark.parametrize("set_value, key_path, accepted, refused", BOUNDS,
+                         ids=[f"{b[1]}={b[3]!r}"[:60] for b in BOUNDS])
+def test_each_limit_accepts_its_boundary_and_refuses_the_next_value(set_value, key_path, accepted, refused):
+    assert _problems(_with(lambda d: set_value(d, accepted))) == {}
+    problems = _problems(_with(lambda d: set_value(d, refused)))
+    assert list(problems) == [key_path]
+
+
+def test_an_empty_id_is_refused_as_too_short():
+    # not as a pattern mismatch: the message says what is wrong with an empty value
+    problems = _problems(_with(lambda d: _kq_row(d).update(id="")))
+    assert "at least 1 character" in problems["key_question_bands.rows[1].id"]
