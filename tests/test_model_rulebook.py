@@ -76,3 +76,45 @@ def test_an_empty_id_is_refused_as_too_short():
     # not as a pattern mismatch: the message says what is wrong with an empty value
     problems = _problems(_with(lambda d: _kq_row(d).update(id="")))
     assert "at least 1 character" in problems["key_question_bands.rows[1].id"]
+
+
+def _standard(rated_by, bases=(), sample="own"):
+    from ratings_engine.model.rulebook import Standard
+
+    kqs = [{"id": f"k{i}", "text": "?", "basis": b} for i, b in enumerate(bases)]
+    return Standard.model_validate({"id": "s", "name": "S", "rated_by": rated_by, "sample": sample, "key_questions": kqs})
+
+
+# (rated_by, key question bases, sample, the refusal or None): the rules of model.rulebook.Standard, by hand
+STANDARDS = [
+    ("cases", ("cases",), "own", None),
+    ("cases", ("cases", "cases"), "pooled", None),
+    ("cases", (), "own", "a standard rated from cases needs at least one key question"),
+    ("cases", ("cases", "judgement"), "own", "are rated by judgement"),
+    ("judgement", (), "own", None),
+    ("judgement", ("cases",), "own", "a standard rated by judgement has no key questions"),
+    ("judgement", (), "pooled", "sample: pooled applies to key questions rated from cases"),
+    ("mixed", ("cases", "judgement"), "own", None),
+    ("mixed", ("judgement", "cases"), "pooled", None),
+    ("mixed", ("cases", "cases"), "own", "a mixed standard needs key questions of both bases"),
+    ("mixed", ("judgement",), "own", "a mixed standard needs key questions of both bases"),
+    ("mixed", (), "own", "a mixed standard needs key questions of both bases"),
+]
+
+
+@pytest.mark.parametrize("rated_by, bases, sample, refusal", STANDARDS)
+def test_a_standards_key_questions_match_how_it_is_rated(rated_by, bases, sample, refusal):
+    from pydantic import ValidationError
+
+    if refusal is None:
+        std = _standard(rated_by, bases, sample)
+        assert std.rated_by == rated_by and std.sample == sample
+    else:
+        with pytest.raises(ValidationError, match=refusal):
+            _standard(rated_by, bases, sample)
+
+
+def test_the_shipped_regional_rulebook_with_pooled_standards_validates():
+    data = YAML(typ="safe", pure=True).load((RULES / "probation-region-2023.yaml").read_text(encoding="utf-8"))
+    rb = validate_rulebook(data, "probation-region-2023.yaml")
+    assert any(s.sample == "pooled" and s.rated_by == "cases" for s in rb.standards)
