@@ -286,3 +286,25 @@ def test_locate_stops_at_the_deepest_existing_node(data, loc):
     # leaves and list items are small integers, so a part may equal a list's *value* (not a position)
     where = locate(data, tuple(loc), "top.yaml")
     assert (where.file, where.line) == _oracle_locate(data, loc, "top.yaml")
+
+
+def test_notices_keep_a_known_kind_and_refuse_an_unknown_one():
+    import pickle
+
+    from ratings_engine.model.notices import Notice, kind_of
+
+    note = Notice("judgement standards taken from the draft", "note")
+    assert note == "judgement standards taken from the draft" and kind_of(note) == "note"
+    assert kind_of(pickle.loads(pickle.dumps(note))) == "note"
+    assert kind_of("plain text") == "input" and Notice("x").kind == "input"
+    with pytest.raises(ValueError, match="unknown notice kind 'bogus'"):
+        Notice("x", "bogus")
+
+
+def test_an_override_comes_from_its_option_or_its_file_row():
+    from ratings_engine.model.overrides import Override
+
+    from_file = Override("2.2", "Good", "panel view", None, Location(file="o.csv", row=3))
+    from_option = Override("2.2", "Good", "panel view", "U", Location(), option="--override #1")
+    assert from_file.origin == "o.csv, row 3" and from_file.to_dict()["from"] == "o.csv, row 3"
+    assert from_option.origin == "--override #1"

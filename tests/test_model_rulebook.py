@@ -5,6 +5,7 @@ documents (percentages 0-100 with at most two decimals, ids of 1-80 characters, 
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 
 import pytest
@@ -118,3 +119,62 @@ def test_the_shipped_regional_rulebook_with_pooled_standards_validates():
     data = YAML(typ="safe", pure=True).load((RULES / "probation-region-2023.yaml").read_text(encoding="utf-8"))
     rb = validate_rulebook(data, "probation-region-2023.yaml")
     assert any(s.sample == "pooled" and s.rated_by == "cases" for s in rb.standards)
+
+
+# (model, fields, the refusal or None), worked out from the documented rules of each model
+ROWS = [
+    ("BandRow", {"min": 50}, None),
+    ("BandRow", {"above": 50}, None),
+    ("BandRow", {"max": 49}, None),
+    ("BandRow", {"below": 50}, None),
+    ("BandRow", {"above": 50, "max": 60}, None),
+    ("BandRow", {"min": 50, "above": 50}, "give at most one of 'min' and 'above'"),
+    ("BandRow", {"max": 60, "below": 60}, "give at most one of 'max' and 'below'"),
+    ("CountCondition", {"ratings": ["Good"], "min": 1}, None),
+    ("CountCondition", {"ratings": ["Good"], "max": 0}, None),
+    ("CountCondition", {"at_most": "Good", "min": 1, "max": 2}, None),
+    ("CountCondition", {"at_least": "Good"}, "give 'min' and/or 'max'"),
+    ("CountCondition", {"min": 1}, "give exactly one of 'ratings', 'at_most', 'at_least'"),
+    ("CountCondition", {"ratings": ["Good"], "at_least": "Good", "min": 1}, "give exactly one of"),
+    ("SampleRule", {"standards": ["2.2"]}, None),
+    ("SampleRule", {"key_questions": ["2.2.1"], "min": 14}, None),
+    ("SampleRule", {"standards": ["2.2"], "max": 3}, None),
+    ("SampleRule", {"standards": ["2.2"], "min": 14, "max": 14}, None),
+    ("SampleRule", {"standards": ["2.2"], "min": 15, "max": 14}, "min (15) is above max (14)"),
+    ("SampleRule", {}, "name the sample's standards and/or key questions"),
+]
+_BASE = {"BandRow": {"id": "r", "then": "Good"}, "CountCondition": {}, "SampleRule": {"id": "s", "name": "S"}}
+
+
+@pytest.mark.parametrize("model, fields, refusal", ROWS)
+def test_rows_conditions_and_samples_are_well_formed(model, fields, refusal):
+    from pydantic import ValidationError
+
+    from ratings_engine.model import rulebook
+
+    cls = getattr(rulebook, model)
+    if refusal is None:
+        cls.model_validate({**_BASE[model], **fields})
+    else:
+        with pytest.raises(ValidationError, match=re.escape(refusal)):
+            cls.model_validate({**_BASE[model], **fields})
+
+
+def test_a_validated_rulebook_is_a_frozen_value():
+    from pydantic import ValidationError
+
+    rb = validate_rulebook(copy.deepcopy(SHIPPED), "rb.yaml")
+    for model, name, value in [(rb, "title", "x"), (rb.key_question_bands.rows[0], "then", "Good"),
+                               (rb.effective, "to", None)]:
+        with pytest.raises(ValidationError, match="frozen"):
+            setattr(model, name, value)
+    assert hash(rb.key_question_bands.rows[0]) == hash(rb.key_question_bands.rows[0].model_copy())
+
+
+def test_effective_dates_are_given_as_from_or_by_the_field_name():
+    from datetime import date
+
+    from ratings_engine.model.rulebook import Effective
+
+    assert Effective.model_validate({"from": "2021-08-01"}).from_ == date(2021, 8, 1)
+    assert Effective.model_validate({"from_": "2021-08-01", "to": "2023-07-31"}).to == date(2023, 7, 31)
