@@ -178,3 +178,116 @@ def test_effective_dates_are_given_as_from_or_by_the_field_name():
 
     assert Effective.model_validate({"from": "2021-08-01"}).from_ == date(2021, 8, 1)
     assert Effective.model_validate({"from_": "2021-08-01", "to": "2023-07-31"}).to == date(2023, 7, 31)
+
+
+def _scores(*values):
+    def change(d):
+        d["scores"]["values"] = dict(zip(d["ratings"], values))
+    return change
+
+
+def _std(d, domain, index):
+    return d["framework"][domain]["standards"][index]
+
+
+def _limit_count(d):
+    return d["overall"]["limits"]["rows"][0]["counts"][0]
+
+
+# (a change to the shipped rulebook, {key path: part of the message}) worked out by hand; {} = valid
+CROSS_CHECKS = [
+    (lambda d: None, {}),
+    (_scores(0, 1, 1, 3), {}),  # equal scores: not decreasing
+    (_scores(0, 2, 1, 3), {"scores.values": "scores must not decrease"}),
+    (_scores(0, 1, 3, 2), {"scores.values": "scores must not decrease"}),
+    (_scores(1, 0, 2, 3), {"scores.values": "scores must not decrease"}),
+    (_scores(0, 1, 2), {"scores.values": "missing ['Outstanding'], unknown []"}),
+    (lambda d: d.update(version=1.0), {"version": 'quote the version so it stays text'}),
+    (lambda d: d.update(version=2), {"version": 'quote the version so it stays text'}),
+    (lambda d: d.update(ratings=["Inadequate", "Requires improvement", "Good", "Good", "Outstanding"]),
+     {"ratings": "ratings must be distinct"}),
+    (lambda d: _std(d, 0, 1).update(id="1.1"), {"framework[0].standards[1].id": "standard id '1.1' is used twice"}),
+    (lambda d: _std(d, 1, 1)["key_questions"][0].update(id="2.1.1"),
+     {"framework[1].standards[1].key_questions[0].id": "key question id '2.1.1' is used twice",
+      # ... and then it is in two samples (2.1's and 2.2's)
+      "policies.sample_sizes.samples[1]": "key question 2.1.1 is in samples cases and court-reports: put it in one"}),
+    (lambda d: _std(d, 1, 1)["key_questions"][0].update(id="1.1"),  # a key question named like a standard
+     {"framework[1].standards[1].key_questions[0].id": "key question id '1.1' is used twice"}),
+    (lambda d: _std(d, 1, 1)["key_questions"][0].update(id="unit"), {"framework": "reserved column names"}),
+    (lambda d: _std(d, 0, 0).update(id="case_id"), {"framework": "reserved column names"}),
+    (lambda d: d["key_question_bands"]["rows"][3].update(then="Poor"),
+     {"key_question_bands.rows[3].then": "'Poor' is not one of the ratings"}),
+    (lambda d: d["overall"]["bands"]["rows"][3].update(then="Poor"),
+     {"overall.bands.rows[3].then": "'Poor' is not one of the ratings"}),
+    (lambda d: d["overall"]["bands"]["rows"][1].update(id="overall-inadequate"),
+     {"overall.bands.rows[1].id": "rule id 'overall-inadequate' is used twice in this table"}),
+    (lambda d: d["overall"]["limits"]["rows"][0].update(cap="Poor"),
+     {"overall.limits.rows[0].cap": "'Poor' is not one of the ratings"}),
+    (lambda d: _limit_count(d).update(ratings=None, at_most="Poor"),
+     {"overall.limits.rows[0].counts[0].at_most": "'Poor' is not one of the ratings"}),
+    (lambda d: _limit_count(d).update(ratings=None, at_least="Poor"),
+     {"overall.limits.rows[0].counts[0].at_least": "'Poor' is not one of the ratings"}),
+    (lambda d: _limit_count(d).update(ratings=None, at_least="Good"), {}),
+    (lambda d: _limit_count(d).update(ratings=["Inadequate", "Poor"]),
+     {"overall.limits.rows[0].counts[0].ratings[1]": "'Poor' is not one of the ratings"}),
+    (lambda d: _limit_count(d).update(standards=["2.2", "9.9"]),
+     {"overall.limits.rows[0].counts[0].standards[1]": "no standard with id '9.9'"}),
+    (lambda d: d["overall"].pop("limits"), {}),
+]
+
+
+@pytest.mark.parametrize("change, expected", CROSS_CHECKS)
+def test_cross_checks_name_the_key_path_of_each_inconsistency(change, expected):
+    problems = _problems(_with(change))
+    assert set(problems) == set(expected), problems
+    for key_path, words in expected.items():
+        assert words in problems[key_path], problems[key_path]
+
+
+def test_a_true_version_is_not_mistaken_for_a_number():
+    problems = _problems(_with(lambda d: d.update(version=True)))
+    assert "quote the version" not in problems["version"] and "valid string" in problems["version"]
+
+
+def test_too_many_standards_are_refused_at_the_limit_plus_one():
+    # MAX_STANDARDS is 200 (README 'Limits'): 200 standards load, 201 do not
+    def standards(n):
+        def change(d):
+            template = copy.deepcopy(_std(d, 0, 0))
+            d["framework"][0]["standards"] = [{**template, "id": f"j{i}"} for i in range(n - 5)]
+        return change
+    assert _problems(_with(standards(200))) == {}
+    assert _problems(_with(standards(201))) == {"framework": "too many standards (201); the limit is 200"}
+
+
+def test_scale_and_framework_sizes():
+    # ratings: 2 to 10 of them; framework: at least one domain (schema problems only, at these keys)
+    assert "ratings" not in _problems(_with(lambda d: d.update(ratings=["Inadequate", "Good"])))
+    assert "at least 2 items" in _problems(_with(lambda d: d.update(ratings=["Good"])))["ratings"]
+    ten = [f"R{i}" for i in range(10)]
+    assert "ratings" not in _problems(_with(lambda d: d.update(ratings=ten)))
+    assert "ratings" in _problems(_with(lambda d: d.update(ratings=ten + ["R10"])))
+    assert "at least 1 item" in _problems(_with(lambda d: d.update(framework=[])))["framework"]
+    one_domain = _problems(_with(lambda d: d.update(framework=d["framework"][1:])))
+    assert not any(key.startswith("framework") for key in one_domain)
+
+
+def test_the_canonical_json_has_sorted_keys_file_spellings_and_no_unused_newer_keys():
+    import json
+
+    def keys_sorted(node):
+        if isinstance(node, dict):
+            return list(node) == sorted(node) and all(keys_sorted(v) for v in node.values())
+        return all(keys_sorted(v) for v in node) if isinstance(node, list) else True
+
+    rb = validate_rulebook(copy.deepcopy(SHIPPED), "rb.yaml")
+    text = rb.canonical_json
+    assert text.startswith('{"description":') and ", " not in text.split('"description":')[0]
+    assert keys_sorted(json.loads(text))
+    assert '"effective":{"from":"2021-08-01"' in text and '"from_"' not in text  # the file's key, not Python's
+    data = json.loads(text)
+    assert "experimental" not in data and "pooling" not in data and data["unit_kind"] == "probation delivery unit"
+    assert not rb.experimental
+    experimental = validate_rulebook(_with(lambda d: d.update(experimental=True)), "rb.yaml")
+    assert json.loads(experimental.canonical_json)["experimental"] is True
+    assert experimental.sha256 != rb.sha256 and len(rb.sha256) == 64
