@@ -152,7 +152,7 @@ def _tree(value: Any, dumped: Any) -> Any:
         return {_MAP: {k: _tree(v, given.get(k)) for k, v in value.items()}}
     if isinstance(value, (tuple, list)):
         given = dumped if isinstance(dumped, list) else [None] * len(value)  # a dumped tuple: a list of its length
-        return [_tree(v, d) for v, d in zip(value, given, strict=True)]
+        return [_tree(v, d) for v, d in zip(value, given)]
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     raise TypeError(f"cannot keep a {type(value).__name__} in the rulebook cache")
