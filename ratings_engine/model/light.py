@@ -151,7 +151,7 @@ def _tree(value: Any, dumped: Any) -> Any:
         given = dumped if isinstance(dumped, dict) else {}
         return {_MAP: {k: _tree(v, given.get(k)) for k, v in value.items()}}
     if isinstance(value, (tuple, list)):
-        given = dumped if isinstance(dumped, list) and len(dumped) == len(value) else [None] * len(value)
+        given = dumped if isinstance(dumped, list) else [None] * len(value)  # a dumped tuple: a list of its length
         return [_tree(v, d) for v, d in zip(value, given)]
     if value is None or isinstance(value, (str, int, float, bool)):
         return value

@@ -15,8 +15,8 @@ class RegionalReport:
 
     regions: RatingReport
     members: RatingReport
-    region_rulebook: Any = field(default=None, repr=False, compare=False)  # the Rulebooks that made them (renderers)
-    member_rulebook: Any = field(default=None, repr=False, compare=False)
+    region_rulebook: Any = field(default=None, compare=False)  # the Rulebooks that made them (renderers)
+    member_rulebook: Any = field(default=None, compare=False)
 
     @property
     def warnings(self) -> tuple[str, ...]:
