@@ -312,9 +312,11 @@ def _child(mutant: Mutant, node_ids: list[str]) -> None:
     os._exit(int(code))
 
 
-#: pytest's exit codes: 1 a test failed, 2 interrupted (a collection error: the mutant broke an import).
-#: 3 (internal error), 4 (usage error) and 5 (no tests ran) mean the tool is wrong, not the mutant killed.
-_KILLED_CODES = {1, 2}
+#: pytest's exit codes: 1 a test failed, 2 interrupted (a collection error: the mutant broke an import),
+#: 4 conftest.py failed to import (the mutant breaks what it loads, e.g. a shipped rulebook no longer
+#: validates; the node ids come from the coverage run of the same tree, so they are not the cause).
+#: 3 (internal error) and 5 (no tests ran) mean the tool is wrong, not the mutant killed.
+_KILLED_CODES = {1, 2, 4}
 _CHILD_BROKE = 99
 
 
