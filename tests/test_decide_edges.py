@@ -289,3 +289,19 @@ def test_either_suggested_change_closes_its_seam(rows):
             left = {(h, lo) for h, _, _, lo, _, _, _ in seam_pairs(seam_hint(changed.key_question_bands.rows))}
             assert (high, low) not in left, change
             assert left == {(h, lo) for h, _, _, lo, _, _, _ in pairs} - {(high, low)}, change
+
+
+def test_the_seam_hint_starts_from_one_row_unbounded_below():
+    """Two rows without a lower bound: the chain starts from the first of them only (the seam
+    between 'low' below 50% and 'top' from 65% is a gap of 50-65%)."""
+    from types import SimpleNamespace
+
+    from ratings_engine.engine.decide import seam_hint
+
+    def row(rid, **bounds):
+        return SimpleNamespace(id=rid, **{k: (Decimal(bounds[k]) if k in bounds else None)
+                                          for k in ("min", "above", "max", "below")})
+
+    rows = [row("low", below=50), row("mid", below=65), row("top", min=65)]
+    assert seam_hint(rows) == ("rows top (min 65) and low (below 50) leave a gap: move both bounds together, e.g. "
+                               "also set key_question_bands.rows[low].below=65 (or key_question_bands.rows[top].min=50)")
