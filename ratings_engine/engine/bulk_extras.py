@@ -2,7 +2,7 @@
 
 The array versions of `rating.mixed` and `rating.samples`, used by `engine.bulk.evaluate`, so a
 corpus, a bootstrap or a sweep applies exactly the rules one-by-one rating applies
-(`tests/test_mixed.py` and `tests/test_samples.py` prove it). Codes as in `engine.bulk`: a
+(`tests/test_mixed_and_samples.py` proves it). Codes as in `engine.bulk`: a
 rating's rank, NOT_RATED (-1) or MISSING (-2).
 """
 from __future__ import annotations

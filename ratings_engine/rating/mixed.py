@@ -18,7 +18,7 @@ What a missing piece does, so nothing is rated silently:
   applicable cases, or case key questions absent from the evidence: that key question is not
   rated, and the `no_applicable_cases` policy decides (rate on the others, or not rated).
 
-`engine.bulk_extras.mixed_standard_codes` is the array version; `tests/test_mixed.py` proves
+`engine.bulk_extras.mixed_standard_codes` is the array version; `tests/test_mixed_and_samples.py` proves
 the two agree.
 """
 from __future__ import annotations
