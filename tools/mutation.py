@@ -17,7 +17,8 @@ How it works (Linux; needs the test extras and `coverage`, see README "Mutation 
 3. Each mutant runs in a child forked from a parent that has already imported the third-party
    libraries: an import hook gives the child the mutated module, then pytest runs the tests
    that cover the mutated line (for import-time code such as a constant: the tests that run the
-   module), the module's own test files (tests/test_<module>*.py) first, then fastest first, up
+   module), the module's own test files (naming the module, or tests/test_<layer>_*.py) first, then
+   fastest first, up
    to --budget seconds of them, stopping at the first failure (-x),
    with hypothesis derandomized. A failure or a timeout kills the mutant; a mutant no test
    covers survives without a run. The budget can only make the score lower (a survivor might
@@ -378,10 +379,16 @@ def main(argv: list[str] | None = None) -> int:
         if not ids or "" in contexts:
             # import-time code (a constant, a class body): the tests that run the module's code
             ids = sorted({c for (path, _), cs in lines.items() if path == m.path for c in cs if c})
-        # The module's own test files first (tests/test_<stem>*.py: hundreds of fast tests run the
-        # commonest code, and would spend the budget before the tests written for it), then fastest first.
-        stem = Path(m.path).stem
-        ids = sorted(ids, key=lambda n: (not Path(n.split("::")[0]).stem.startswith(f"test_{stem}"), times.get(n, 1.0)))
+        # The module's own test files first (a test file naming the module, or tests/test_<layer>_*.py:
+        # hundreds of fast tests run the commonest code, and would spend the budget before the tests
+        # written for it), then fastest first.
+        stem, layer = Path(m.path).stem, Path(m.path).parent.name
+
+        def own(node: str) -> bool:
+            name = Path(node.split("::")[0]).stem
+            return stem in name.split("_") or stem in name or name.startswith(f"test_{layer}_")
+
+        ids = sorted(ids, key=lambda n: (not own(n), times.get(n, 1.0)))
         chosen, spent = [], 0.0
         for n in ids:  # fastest first, up to the budget (a survivor found this way is checked by hand)
             if chosen and spent + times.get(n, 1.0) > args.budget:
