@@ -48,3 +48,17 @@ def test_overall_margins_skip_a_capped_stretch_to_the_next_higher_band():
     # 4 scored standards (0-12 points), a number the bands were not built with: RI from 3 to 6, Good to 10
     assert bands.final(OverallInput(5, 4, ())) == "Requires improvement"
     assert bands.margins(OverallInput(5, 4, ())) == (Margin("Good", 2), Margin("Inadequate", 3))
+
+
+def test_overall_scores_in_a_gap_only_feed_margins_and_are_not_an_error():
+    """A band table with a gap (mean above 2.25 up to 2.5: scores 19 and 20 of 24) rates a unit
+    outside it; the gap's scores have no band and the margin up skips them."""
+    from ratings_engine.engine.decide import OverallInput
+    from ratings_engine.model.results import Margin
+    from ratings_engine.rating.margins import OverallBands
+
+    rb = with_changes(PDU, ["overall.bands.rows[overall-good].mean_max=2.25",
+                            "overall.bands.rows[overall-outstanding].mean_above=2.5"])
+    bands = OverallBands(compile_rulebook(rb), [OverallInput(13, 8, ())])
+    assert [bands.final(OverallInput(s, 8, ())) for s in (18, 19, 20, 21)] == ["Good", None, None, "Outstanding"]
+    assert bands.margins(OverallInput(13, 8, ())) == (Margin("Outstanding", 8), Margin("Requires improvement", 1))
