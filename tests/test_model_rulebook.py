@@ -291,3 +291,14 @@ def test_the_canonical_json_has_sorted_keys_file_spellings_and_no_unused_newer_k
     experimental = validate_rulebook(_with(lambda d: d.update(experimental=True)), "rb.yaml")
     assert json.loads(experimental.canonical_json)["experimental"] is True
     assert experimental.sha256 != rb.sha256 and len(rb.sha256) == 64
+
+
+def test_a_rating_scores_at_most_100_points():
+    """The documented ceiling (README, rulebook format): 100 is accepted, 101 refused."""
+    from ratings_engine.io.rulebooks import load_rulebook, with_changes
+    from ratings_engine.model.errors import RulebookError
+
+    pdu = load_rulebook("probation-pdu-2021")
+    assert with_changes(pdu, ["scores.values.Outstanding=100"]).score("Outstanding") == 100
+    with pytest.raises(RulebookError, match=r"scores\.values\.Outstanding: Input should be less than or equal to 100"):
+        with_changes(pdu, ["scores.values.Outstanding=101"])
