@@ -302,3 +302,23 @@ def test_a_rating_scores_at_most_100_points():
     assert with_changes(pdu, ["scores.values.Outstanding=100"]).score("Outstanding") == 100
     with pytest.raises(RulebookError, match=r"scores\.values\.Outstanding: Input should be less than or equal to 100"):
         with_changes(pdu, ["scores.values.Outstanding=101"])
+
+
+@pytest.mark.parametrize("change, message", [
+    ("framework[0].standards=[]", r"at framework\[0\]\.standards: Tuple should have at least 1 item"),
+    ("overall.bands.rows=[]", r"at overall\.bands\.rows: Tuple should have at least 1 item"),
+    ("policies.sample_sizes.samples=[]", r"at policies\.sample_sizes\.samples: Tuple should have at least 1 item"),
+])
+def test_an_empty_domain_band_table_or_sample_list_is_refused(change, message):
+    from ratings_engine.io.rulebooks import load_rulebook, with_changes
+    from ratings_engine.model.errors import RulebookError
+
+    with pytest.raises(RulebookError, match=message):
+        with_changes(load_rulebook("probation-pdu-2021"), [change])
+
+
+def test_one_row_is_a_whole_band_table():
+    from ratings_engine.io.rulebooks import load_rulebook, with_changes
+
+    one = with_changes(load_rulebook("probation-pdu-2021"), ["overall.bands.rows=[{id: all, then: Good}]"])
+    assert [r.id for r in one.overall.bands.rows] == ["all"]
