@@ -322,3 +322,13 @@ def test_one_row_is_a_whole_band_table():
 
     one = with_changes(load_rulebook("probation-pdu-2021"), ["overall.bands.rows=[{id: all, then: Good}]"])
     assert [r.id for r in one.overall.bands.rows] == ["all"]
+
+
+def test_effective_dates_are_given_by_their_yaml_name_or_their_python_name():
+    from datetime import date
+
+    from ratings_engine.model.rulebook import Effective
+
+    by_alias = Effective.model_validate({"from": "2021-08-01", "to": "2023-07-31"})
+    by_name = Effective(from_=date(2021, 8, 1), to=date(2023, 7, 31))  # Python code cannot write `from=`
+    assert by_alias == by_name and by_name.from_ == date(2021, 8, 1)
