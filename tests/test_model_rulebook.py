@@ -332,3 +332,17 @@ def test_effective_dates_are_given_by_their_yaml_name_or_their_python_name():
     by_alias = Effective.model_validate({"from": "2021-08-01", "to": "2023-07-31"})
     by_name = Effective(from_=date(2021, 8, 1), to=date(2023, 7, 31))  # Python code cannot write `from=`
     assert by_alias == by_name and by_name.from_ == date(2021, 8, 1)
+
+
+def test_a_table_holds_at_most_500_rows():
+    """The documented limit on a table's rows: 500 accepted, 501 refused (with the count and the limit)."""
+    from ratings_engine.io.rulebooks import load_rulebook, with_changes
+    from ratings_engine.model.errors import RulebookError
+
+    def rows(n: int) -> str:
+        return "[" + ", ".join(f"{{id: r{i}, score_max: {i}, then: Good}}" for i in range(n - 1)) + ", {id: rest, then: Good}]"
+
+    pdu = load_rulebook("probation-pdu-2021")
+    assert len(with_changes(pdu, ["overall.bands.rows=" + rows(500)]).overall.bands.rows) == 500
+    with pytest.raises(RulebookError, match=r"at overall\.bands\.rows: too many items \(501\); the limit is 500"):
+        with_changes(pdu, ["overall.bands.rows=" + rows(501)])
