@@ -13,16 +13,10 @@ from ratings_engine.model.views import NOT_INSPECTED
 from ratings_engine.rating.rate import rate_tallies
 from ratings_engine.rating.report import rating_warnings
 from ratings_engine.rating.samples import sample_checks, sample_warnings
+from tests.test_bulk_edges import YOUTH, _children  # one unit per sample size, every child case sufficient
 
-YOUTH = load_rulebook("youth-justice-2025")
 PDU = load_rulebook("probation-pdu-2021")
-CHILD_KQS = ["2.1.1", "2.1.2", "2.1.3", "2.1.4"]
 CASES = Path(__file__).resolve().parents[1] / "cases"
-
-
-def _children(sizes: dict[str, int]) -> pd.DataFrame:
-    rows = [(unit, kq, n, 0, 0, n) for unit, n in sizes.items() for kq in CHILD_KQS]
-    return pd.DataFrame(rows, columns=["unit", "key_question", "sufficient", "insufficient", "not_applicable", "applicable"])
 
 
 def test_a_check_carries_its_samples_own_provenance_else_the_policys():
