@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from ratings_engine.engine import bulk, rule_engine
 from ratings_engine.engine.bulk import MISSING, NOT_RATED, CaseMatrix, Layout
-from ratings_engine.engine.decide import compile_rulebook
+from ratings_engine.engine.decide import KeyQuestionInput, compile_rulebook
 from ratings_engine.io.rulebooks import load_rulebook, with_changes
 from ratings_engine.model.audit import Audit
 from ratings_engine.model.errors import InputError
@@ -160,7 +160,7 @@ def test_bootstrap_counts_equal_rating_each_resample(rb, cases, seed, allow_part
 # Decisions come from the rule engine, once per distinct input
 
 
-def test_each_distinct_input_is_decided_once():
+def test_exact_percentages_are_decided_once_per_piece_of_the_band_table():
     rb = with_changes(BASE, ["key_question_bands.rows[kq-good].min=65.01",
                                "key_question_bands.rows[kq-requires-improvement].below=65.01"])
     compiled = compile_rulebook(rb)
@@ -169,13 +169,43 @@ def test_each_distinct_input_is_decided_once():
     before = rule_engine.stats()["facts_asserted"]
     codes = bulk.key_question_codes(compiled, s, a, np.ones_like(s, dtype=bool))
     asserted = rule_engine.stats()["facts_asserted"] - before
-    assert asserted == 7  # 13, 7, 20, 1, 2, 3, 4 out of 20: each distinct pair once
+    # cuts 0, 50, 65.01, 80, 100: 65% lies in (50, 65.01); 35, 5, 10, 15, 20% in (0, 50); 100% is a cut
+    assert asserted == 3
     good, ri, out, inad = (rb.rank(x) for x in ("Good", "Requires improvement", "Outstanding", "Inadequate"))
     assert codes[0].tolist() == [ri, ri, inad, out]  # 65% is below the 65.01 threshold
+    assert codes[1000].tolist() == [inad] * 4
     again = bulk.key_question_codes(compiled, s, a, np.ones_like(s, dtype=bool))
-    assert rule_engine.stats()["facts_asserted"] - before == 7  # memoised: nothing new asserted
+    assert rule_engine.stats()["facts_asserted"] - before == 3  # memoised: nothing new asserted
     np.testing.assert_array_equal(codes, again)
     assert good not in codes
+
+
+def test_whole_percentages_are_decided_once_per_distinct_percentage():
+    rb = with_changes(BASE, ["key_question_bands.rows[kq-good].min=66",
+                               "key_question_bands.rows[kq-requires-improvement].below=66",
+                               "policies.rounding.value=nearest_whole_percent"])
+    compiled = compile_rulebook(rb)
+    s = np.array([[13, 13, 7, 20]] * 1000 + [[1, 2, 3, 4]] * 1000 + [[2, 2, 2, 2]])
+    a = np.array([[20, 20, 20, 20]] * 2000 + [[40, 40, 40, 40]])
+    before = rule_engine.stats()["facts_asserted"]
+    codes = bulk.key_question_codes(compiled, s, a, np.ones_like(s, dtype=bool))
+    # 65, 35, 100, 5, 10, 15, 20 per cent; 2 of 40 is 5% again
+    assert rule_engine.stats()["facts_asserted"] - before == 7
+    ri, out, inad = (rb.rank(x) for x in ("Requires improvement", "Outstanding", "Inadequate"))
+    assert codes[0].tolist() == [ri, ri, inad, out]
+
+
+def test_pairs_fewer_than_their_pieces_are_decided_one_by_one():
+    rb = with_changes(BASE, ["key_question_bands.rows[kq-good].min=65.02",
+                               "key_question_bands.rows[kq-requires-improvement].below=65.02"])
+    compiled = compile_rulebook(rb)
+    s, a = np.array([[1, 3]]), np.array([[2, 4]])  # 50% (a cut) and 75% (in (65.02, 80)): two pieces, two pairs
+    before = rule_engine.stats()["facts_asserted"]
+    codes = bulk.key_question_codes(compiled, s, a, np.ones_like(s, dtype=bool))
+    assert rule_engine.stats()["facts_asserted"] - before == 2
+    assert codes[0].tolist() == [rb.rank("Requires improvement"), rb.rank("Good")]
+    compiled.band([KeyQuestionInput(1, 2), KeyQuestionInput(3, 4)])
+    assert rule_engine.stats()["facts_asserted"] - before == 2  # those were the pairs' own facts, memoised
 
 
 def test_half_present_standard_is_an_input_error():

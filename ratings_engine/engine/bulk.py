@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 import pandas as pd
 
+from .changepoints import band_pieces
 from .bulk_extras import MISSING, NOT_RATED, apply_sample_rules, evidence_counts, mixed_standard_codes, sample_layout
 from .decide import CompiledRulebook, KeyQuestionInput, OverallInput
 from ..model.errors import InputError
@@ -178,9 +179,50 @@ def key_question_codes(compiled: CompiledRulebook, sufficient: np.ndarray, appli
 
 
 def _band_ranks(compiled: CompiledRulebook, s: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """The band rank of each distinct (sufficient, applicable) pair, decided through the rules."""
     rb = compiled.rulebook
+    if rb.policies.rounding.value == "exact":
+        by_piece = _band_ranks_by_piece(compiled, s, a)
+        if by_piece is not None:
+            return by_piece
     outcomes = compiled.band([KeyQuestionInput(int(x), int(y)) for x, y in zip(s, a)])
     return np.array([rb.rank(o.row.then) for o in outcomes], dtype=np.int8)
+
+
+def _band_ranks_by_piece(compiled: CompiledRulebook, s: np.ndarray, a: np.ndarray) -> np.ndarray | None:
+    """Band ranks decided once per elementary piece of 0-100% instead of once per pair (exact rounding).
+
+    Every bound of every band row is a cut of `changepoints.band_pieces`, so on each piece (a cut, or
+    the open interval between two cuts) every row matches all percentages or none: the rules'
+    decision for one percentage of a piece is their decision for all of it. Each pair's piece is
+    found in exact integer arithmetic (100 s / a against a cut of h hundredths: 10000 s against h a),
+    and one representative percentage per piece in use is decided through durable_rules. A sweep of
+    600 units has about 1,000 distinct pairs but about ten pieces. None (decide pair by pair) when
+    that saves nothing, or when a piece falls in a gap or an overlap: the pair-by-pair decision
+    then raises the error naming the first such pair's own percentage.
+    """
+    pieces = band_pieces(compiled.rulebook.key_question_bands.rows, "exact")
+    cuts = [p.lo for p in pieces if p.point]  # 0 and 100 included; every cut has at most two decimals
+    value, scale = 10000 * s, a
+    below = np.zeros(len(s), dtype=np.int64)  # cuts below 100 s / a: its bisect_left position
+    at_cut = np.zeros(len(s), dtype=bool)
+    for cut in cuts:
+        threshold = int(cut * 100) * scale
+        below += threshold < value
+        at_cut |= threshold == value
+    index = np.where(at_cut, 2 * below, 2 * below - 1)  # changepoints.piece_index, in arrays
+    used, inverse = np.unique(index, return_inverse=True)
+    if len(used) >= len(s):
+        return None
+    facts = []
+    for i in used.tolist():
+        pct = pieces[i].representative  # x / (100 d) = pct, as percentage_fact writes 100 s / a
+        facts.append({"x": 100 * pct.numerator, "d": pct.denominator})
+    outcomes = compiled.key_question_bands.decide(facts, strict=False)
+    if any(o.row is None for o in outcomes):
+        return None
+    ranks = np.array([compiled.rulebook.rank(o.row.then) for o in outcomes], dtype=np.int8)
+    return ranks[inverse.ravel()]
 
 
 def _case_standards(rb: Rulebook, layout: Layout, kq: np.ndarray, present: np.ndarray, out: np.ndarray) -> None:
