@@ -21,6 +21,7 @@ from ..model.errors import InputError, Location, Problem
 from ..model.evidence import ANSWER_SPELLINGS, NOT_APPLICABLE, BlankPolicy, CaseEvidence
 from ..model.views import RESERVED_COLUMNS
 from ..model.suggest import did_you_mean
+from .cell_codes import blank_cells, factorized
 from .tables import (
     MAX_PROBLEMS,
     FirstRows,
@@ -268,20 +269,20 @@ def _chunk_answers(table: TextTable, kq_columns: list[str], has_unit: bool, blan
     blank answers to `blanks` (when given: they are settled once the whole file is read)."""
     cells = table.cells
     if has_unit:
-        for i in np.flatnonzero((cells["unit"] == "").to_numpy())[:MAX_PROBLEMS]:
+        for i in np.flatnonzero(blank_cells(table, "unit"))[:MAX_PROBLEMS]:
             problems.append(Problem("blank unit", table.where(i, "unit")))
-    for i in np.flatnonzero((cells["case_id"] == "").to_numpy())[:MAX_PROBLEMS]:
+    for i in np.flatnonzero(blank_cells(table, "case_id"))[:MAX_PROBLEMS]:
         problems.append(Problem("blank case_id", table.where(i, "case_id")))
     block = np.empty((len(cells), len(kq_columns)), dtype=np.int8)
     for j, column in enumerate(kq_columns):
         # Each distinct spelling is looked up once (a column holds a handful), then broadcast.
-        positions, spellings = pd.factorize(cells[column].to_numpy(dtype=object))
+        positions, spellings = factorized(table, column)
         lookup = np.array([NOT_APPLICABLE if blank == "not-applicable" and s == "" else ANSWER_SPELLINGS.get(s.lower(), np.nan)
                            for s in spellings], dtype=np.float64)
         mapped = lookup[positions]
         bad = np.flatnonzero(np.isnan(mapped))
         if blanks is not None:
-            blanks.answered[column] += int((cells[column] != "").sum())
+            blanks.answered[column] += len(positions) - int(blank_cells(table, column).sum())
         for i in bad[:MAX_PROBLEMS]:
             value = cells[column].iat[i]
             if value == "" and blanks is not None:

@@ -19,7 +19,7 @@ row that looks like the header.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from itertools import chain
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
@@ -29,6 +29,7 @@ import pandas as pd
 
 from ..model.audit import Audit
 from ..model.errors import InputError, Location, Problem
+from .cell_codes import CellCodes
 from .csv_files import DELIMITER_NAMES, CsvFile, checked_encoding, delimiter_char
 from .csv_lines import LineLedger, line_breaks
 
@@ -99,6 +100,8 @@ class TextTable:
     #: inside multi-line cells of declared free-text columns (lines = rows_read + text_lines)
     lines_read: int | None = None
     text_lines: int = 0
+    #: the cells as codes into their distinct texts (`io.cell_codes`), for fast column checks
+    codes: CellCodes | None = field(default=None, compare=False, repr=False)
 
     def where(self, i: int, column: str | None = None) -> Location:
         row = self.rows[i]
@@ -262,7 +265,7 @@ class TableReader:
         self._pending: Iterator[pd.DataFrame] | None = grids()
         try:
             first = next(self._pending, None)
-            grid, breaks = self._cleaned(first) if first is not None else (None, None)
+            grid, breaks, codes = self._cleaned(first) if first is not None else (None, None, None)
             self.columns: tuple[str, ...] = self._header(grid)
             self._ledger = LineLedger(source)
             if breaks is not None:
@@ -270,7 +273,8 @@ class TableReader:
         except BaseException:
             getattr(self._pending, "close", lambda: None)()  # the file is closed now, not when collected
             raise
-        self._first_body = (grid.iloc[1:], breaks.iloc[1:] if breaks is not None else None) if grid is not None else None
+        self._first_body = ((grid.iloc[1:], breaks.iloc[1:] if breaks is not None else None, codes.take(slice(1, None)))
+                            if grid is not None else None)
 
     @property
     def sha256(self) -> str | None:
@@ -285,8 +289,8 @@ class TableReader:
             grids = (self._cleaned(g) for g in _skip_header(self._grids()))
         self._ledger = LineLedger(self.source)  # line breaks inside the free-text cells read so far
         records = 1  # the header
-        for grid, breaks in grids:
-            table = self._body(grid, breaks)
+        for grid, breaks, codes in grids:
+            table = self._body(grid, breaks, codes)
             records += table.rows_read
             yield table
         self._check_lines(records)
@@ -297,9 +301,10 @@ class TableReader:
         cells = (pd.concat([p.cells for p in parts], ignore_index=True) if len(parts) > 1
                  else parts[0].cells if parts else pd.DataFrame(columns=list(self.columns)))
         rows_read = sum(p.rows_read for p in parts)
+        codes = CellCodes.concat([p.codes for p in parts]) if len(parts) > 1 else parts[0].codes if parts else None
         return TextTable(self.source, cells, tuple(chain.from_iterable(p.rows for p in parts)), self.sha256,
                          rows_read, tuple(chain.from_iterable(p.blank_rows for p in parts)), self.sheet,
-                         lines_read=self.lines_read, text_lines=sum(p.text_lines for p in parts))
+                         lines_read=self.lines_read, text_lines=sum(p.text_lines for p in parts), codes=codes)
 
     @property
     def lines_read(self) -> int | None:
@@ -368,7 +373,7 @@ class TableReader:
                     f"delete the {above} above it", self._where(1)))
 
     # ---- the body ----
-    def _body(self, grid: pd.DataFrame, breaks: pd.DataFrame | None) -> TextTable:
+    def _body(self, grid: pd.DataFrame, breaks: pd.DataFrame | None, codes: CellCodes) -> TextTable:
         width = len(self.columns)
         self._cells = getattr(self, "_cells", 0) + len(grid) * max(width, grid.shape[1])
         if self._cells > MAX_CELLS:
@@ -376,27 +381,32 @@ class TableReader:
                                      f"{int(grid.index[-1]) + 1:,}; split the file, or delete unused columns and rows",
                                      self._where()))
         text_lines = self._check_breaks(breaks) if breaks is not None else 0
-        extra = grid.iloc[:, width:]
-        if extra.shape[1] and (extra != "").any(axis=None):
-            first = int(extra.index[(extra != "").any(axis=1)][0])
+        blank_cells = codes.blank[codes.codes]  # (rows, columns read), one lookup per cell
+        filled = ~blank_cells[:, width:]
+        if filled.any():
+            first = int(grid.index[filled.any(axis=1)][0])
             raise InputError(Problem(f"row has more cells than the header's {width}", self._where(first + 1)))
         body = grid.iloc[:, :width]
+        blank = blank_cells[:, :width].all(axis=1)
         if body.shape[1] < width:  # a chunk of short rows (csv module path): pad with blank cells
             body = body.reindex(columns=range(width), fill_value="")
+            kept = None
+        else:
+            kept = codes.take(~blank, slice(0, width))
         body.columns = list(self.columns)
-        blank = (body == "").all(axis=1).to_numpy()
         positions = body.index.to_numpy()
         cells = body[~blank].reset_index(drop=True)
         return TextTable(self.source, cells, tuple((positions[~blank] + 1).tolist()), None, len(body),
-                         tuple((positions[blank] + 1).tolist()), self.sheet, text_lines=text_lines)
+                         tuple((positions[blank] + 1).tolist()), self.sheet, text_lines=text_lines, codes=kept)
 
     # ---- lines: a quote left open must not swallow the lines after it ----
-    def _cleaned(self, grid: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-        """The stripped grid, and (CSV) the line breaks inside each cell, None where there are none."""
-        cells = grid.to_numpy(dtype=object)
-        positions, distinct = pd.factorize(cells.ravel())  # once, for both
-        breaks = line_breaks(positions, distinct, cells.shape, grid.index) if self.kind == "csv" else None
-        return _cleaned(grid, cells, (positions, distinct)), breaks
+    def _cleaned(self, grid: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | None, CellCodes]:
+        """The stripped grid, (CSV) the line breaks inside each cell (None where there are none), and
+        the stripped cells as codes."""
+        codes, distinct = _factorized(grid)  # once, for all three
+        breaks = line_breaks(codes.ravel(), distinct, grid.shape, grid.index) if self.kind == "csv" else None
+        stripped = _stripped(distinct)
+        return _cleaned(grid, codes, stripped), breaks, CellCodes(codes, stripped, stripped == "")
 
     def _check_breaks(self, breaks: pd.DataFrame, header: bool = False) -> int:
         return self._ledger.check(breaks, self.columns, () if header else self.text_columns)
@@ -410,14 +420,37 @@ def _skip_header(grids: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         yield grid.iloc[1:] if n == 0 else grid
 
 
-def _cleaned(grid: pd.DataFrame, cells: np.ndarray | None = None, factorized: tuple | None = None) -> pd.DataFrame:
-    """Every cell as stripped text, stripping each distinct text once (answer columns hold a handful).
+#: Chunks up to this many columns are factorized column by column (small hash tables: twice as fast
+#: on a case file); a wider chunk all at once, so time stays linear in its cells however wide the
+#: file (per-column work in pandas costs a fixed overhead per column).
+COLUMNWISE_UP_TO = 256
 
-    The whole chunk is factorized at once, so time is linear in its cells however wide the file
-    (per-column work in pandas costs a fixed overhead per column, and assignment into a wide
-    DataFrame is quadratic in the columns)."""
-    cells = grid.to_numpy(dtype=object) if cells is None else cells
-    positions, distinct = pd.factorize(cells.ravel()) if factorized is None else factorized
-    del cells  # (its shape is the grid's)
-    stripped = np.array([str(text).strip() for text in distinct] + [""], dtype=object)  # -1 (missing): ""
-    return pd.DataFrame(stripped[positions].reshape(grid.shape), index=grid.index, columns=grid.columns, dtype=object)
+
+def _factorized(grid: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The grid as codes (rows x columns) into distinct texts; a missing cell's code is len(distinct)."""
+    if grid.shape[1] > COLUMNWISE_UP_TO:
+        positions, distinct = pd.factorize(grid.to_numpy(dtype=object).ravel())
+        codes = positions.reshape(grid.shape)
+    else:
+        codes = np.empty(grid.shape, dtype=np.intp)
+        parts: list[np.ndarray] = []
+        offset = 0
+        for j in range(grid.shape[1]):
+            positions, texts = pd.factorize(grid.iloc[:, j].to_numpy(dtype=object))
+            codes[:, j] = np.where(positions < 0, -1, positions + offset)
+            parts.append(np.asarray(texts, dtype=object))
+            offset += len(texts)
+        distinct = np.concatenate(parts) if parts else np.empty(0, dtype=object)
+    codes[codes < 0] = len(distinct)
+    return codes, distinct
+
+
+def _stripped(distinct) -> np.ndarray:
+    """Each distinct text stripped, then the "" that a missing cell (code len(distinct)) reads as."""
+    return np.array([str(text).strip() for text in distinct] + [""], dtype=object)
+
+
+def _cleaned(grid: pd.DataFrame, codes: np.ndarray, stripped: np.ndarray) -> pd.DataFrame:
+    """Every cell as stripped text, each distinct text stripped once (answer columns hold a handful).
+    (Building the frame from one array: assignment into a wide DataFrame is quadratic in the columns.)"""
+    return pd.DataFrame(stripped[codes], index=grid.index, columns=grid.columns, dtype=object)
