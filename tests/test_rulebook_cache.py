@@ -189,3 +189,74 @@ def test_rate_from_a_warm_cache_imports_neither_pydantic_nor_ruamel(tmp_path):
     assert runs[0].stderr.strip().endswith("['pydantic', 'ruamel.yaml']")  # cold: parsed and validated
     assert runs[1].stderr.strip().endswith("[]")  # warm: neither imported
     assert runs[0].stdout == runs[1].stdout and "Overall rating: Requires improvement" in runs[1].stdout
+
+
+# ---------------------------------------------------------------------------------------------
+# What-if variants (`--set`, each value of a sweep)
+
+GOOD_70 = ["key_question_bands.rows[kq-good].min=70", "key_question_bands.rows[kq-requires-improvement].below=70"]
+
+
+def test_a_variant_is_validated_once_then_read_back_equal(cache, monkeypatch):
+    base = rulebooks.load_rulebook("probation-pdu-2021")
+    fresh = rulebooks.with_changes(base, GOOD_70)
+    assert len(entries(cache / rulebook_cache.VARIANTS)) == 1
+    monkeypatch.setattr(rulebooks, "rulebook_from_mapping", lambda *a, **k: pytest.fail("validated again"))
+    again = rulebooks.with_changes(base, GOOD_70)
+    assert type(again).__name__ == "RulebookRecord" and again == fresh and again.sha256 == fresh.sha256
+    assert again.key_question_bands.rows[1].min == 70
+    assert rulebooks.value_at(again, "key_question_bands.rows[kq-good].min") == "70"  # as the JSON dump writes it
+
+
+def test_a_variant_entry_is_keyed_by_the_base_content_and_the_changes(cache):
+    base = rulebooks.load_rulebook("probation-pdu-2021")
+    a = rulebooks.with_changes(base, GOOD_70)
+    b = rulebooks.with_changes(base, [c.replace("70", "71") for c in GOOD_70])
+    other = rulebooks.load_rulebook("probation-pdu-2023")
+    c = rulebooks.with_changes(other, ["key_question_bands.rows[kq-good].min=70"] if "kq-good" in other.canonical_json
+                               else ["policies.minimum_applicable.value=2"])
+    assert len(entries(cache / rulebook_cache.VARIANTS)) == 3
+    assert a.key_question_bands.rows[1].min == 70 and b.key_question_bands.rows[1].min == 71
+    assert c.id == other.id and a.id == base.id
+    assert rulebooks.with_changes(base, GOOD_70) == a and rulebooks.with_changes(base, GOOD_70[:1] + GOOD_70[1:]) == a
+
+
+def test_a_refused_variant_is_not_kept(cache):
+    base = rulebooks.load_rulebook("probation-pdu-2021")
+    for _ in range(2):
+        with pytest.raises(RulebookError, match="kq-good"):
+            rulebooks.with_changes(base, ["key_question_bands.rows[kq-good].min=not a number"])
+    assert entries(cache / rulebook_cache.VARIANTS) == []
+
+
+def test_the_variants_folder_keeps_the_latest_entries(cache, monkeypatch):
+    import os
+
+    monkeypatch.setattr(rulebook_cache, "MAX_VARIANTS", 4)
+    base = rulebooks.load_rulebook("probation-pdu-2021")
+    folder = cache / rulebook_cache.VARIANTS
+    for i, value in enumerate(range(60, 65)):
+        rulebooks.with_changes(base, [f"key_question_bands.rows[kq-good].min={value}",
+                                      f"key_question_bands.rows[kq-requires-improvement].below={value}"])
+        for n, entry in enumerate(entries(folder)):  # distinct, increasing times whatever the clock's grain
+            os.utime(entry, (1_000_000 + n, 1_000_000 + n)) if i < 4 else None
+    # the fifth write went over 4: the oldest were removed down to 4 // 2, the newest written kept
+    left = entries(folder)
+    assert len(left) == 2
+    newest = [json.loads(p.read_text())["identity"]["changes"][0] for p in left]
+    assert "key_question_bands.rows[kq-good].min=64" in newest
+
+
+def test_a_warm_sweep_imports_no_pydantic(tmp_path):
+    cases = rules_dir().parent / "cases"
+    script = ("import sys; from ratings_engine.cli import main; sys.argv = ['rate', 'sweep', sys.argv[1], '--vary', "
+              "'key_question_bands.rows[kq-good].min', '--vary', 'key_question_bands.rows[kq-requires-improvement].below', "
+              "'--values', '60,70', '--rules', 'probation-pdu-2021', '-q']\n"
+              "try:\n    main()\nexcept SystemExit:\n    pass\n"
+              "print('pydantic' in sys.modules, file=sys.stderr)")
+    env = {**__import__("os").environ, rulebook_cache.CACHE_ENV: str(tmp_path / "c")}
+    runs = [subprocess.run([sys.executable, "-c", script, str(cases / "redcar-cleveland-middlesbrough.csv")],
+                           capture_output=True, text=True, env=env, check=True) for _ in range(2)]
+    assert runs[0].stderr.strip().endswith("True")  # cold: the variants were validated
+    assert runs[1].stderr.strip().endswith("False")
+    assert runs[0].stdout == runs[1].stdout and "60" in runs[1].stdout

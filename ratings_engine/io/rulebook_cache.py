@@ -13,7 +13,10 @@ directory with a typed tree of it, and rebuilt from there as pydantic-free recor
 * it holds JSON only: nothing is unpickled or executed;
 * entries are written atomically (`io.files.write_text`); a cache folder that cannot be
   written is simply not used;
-* a rulebook that `extends` another is not cached (its content depends on other files).
+* a rulebook that `extends` another is not cached (its content depends on other files);
+* a what-if variant (`--set`, each value of `rate sweep`) is kept by the base rulebook's content
+  hash and the changes, in a `variants` folder that keeps the MAX_VARIANTS latest (rerunning a
+  sweep, the methodology team's loop, then validates nothing: no pydantic at all).
 
 `RATINGS_ENGINE_CACHE_DIR` names the folder (tests use a temporary one; `off` disables the
 cache); otherwise `$XDG_CACHE_HOME/ratings-engine` or `~/.cache/ratings-engine`.
@@ -25,7 +28,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 from .._version import __version__
 from ..model.light import rulebook_from_tree, tree_of
@@ -38,6 +41,9 @@ CACHE_ENV = "RATINGS_ENGINE_CACHE_DIR"
 FORMAT = "ratings-engine/rulebook-cache-2"
 #: Larger entries are not read (a rulebook's YAML is at most 2 MB; its JSON is of that order).
 MAX_ENTRY_BYTES = 8_000_000
+#: The folder of what-if variants, and how many it keeps (a sweep writes one per value).
+VARIANTS = "variants"
+MAX_VARIANTS = 512
 
 
 def cache_dir() -> Path | None:
@@ -64,9 +70,52 @@ def load_cached(path: Path, file_sha256: str) -> Any | None:
     """The validated rulebook of this file's bytes, from the cache, as a `model.light` record (no
     pydantic); None when absent or not to be trusted."""
     folder = cache_dir()
+    return None if folder is None else _load(folder, _identity(path, file_sha256))
+
+
+def store(path: Path, file_sha256: str, rulebook: Rulebook) -> None:
+    """Keep a freshly validated rulebook for next time (silently skipped when the folder is not writable)."""
+    folder = cache_dir()
+    if folder is not None:
+        _store(folder, _identity(path, file_sha256), rulebook)
+
+
+# ---- what-if variants (`--set`, each value of a sweep): keyed by the base's content and the changes
+
+
+def _variant_identity(base_sha256: str, assignments: Sequence[str]) -> dict:
+    return {"format": FORMAT, "package": __version__, "python": sys.version.split()[0],
+            "implementation": sys.implementation.name, "base_sha256": base_sha256, "changes": list(assignments)}
+
+
+def load_variant(base_sha256: str, assignments: Sequence[str]) -> Any | None:
+    """A variant validated before (`io.rulebooks.with_changes`), as a `model.light` record; None when absent."""
+    folder = cache_dir()
+    return None if folder is None else _load(folder / VARIANTS, _variant_identity(base_sha256, assignments))
+
+
+def store_variant(base_sha256: str, assignments: Sequence[str], rulebook: Rulebook) -> None:
+    """Keep a validated variant; the variants folder keeps the MAX_VARIANTS most recently written."""
+    folder = cache_dir()
     if folder is None:
-        return None
-    identity = _identity(path, file_sha256)
+        return
+    _store(folder / VARIANTS, _variant_identity(base_sha256, assignments), rulebook)
+    _prune(folder / VARIANTS)
+
+
+def _prune(folder: Path) -> None:
+    try:
+        entries = list(folder.glob("*.json"))
+        if len(entries) <= MAX_VARIANTS:
+            return
+        entries.sort(key=lambda p: p.stat().st_mtime)
+        for old in entries[: len(entries) - MAX_VARIANTS // 2]:
+            old.unlink(missing_ok=True)
+    except OSError:  # another process pruning at the same time, or a read-only folder: no matter
+        pass
+
+
+def _load(folder: Path, identity: dict) -> Any | None:
     try:
         entry_path = _entry_path(folder, identity)
         if entry_path.stat().st_size > MAX_ENTRY_BYTES:
@@ -82,12 +131,7 @@ def load_cached(path: Path, file_sha256: str) -> Any | None:
         return None
 
 
-def store(path: Path, file_sha256: str, rulebook: Rulebook) -> None:
-    """Keep a freshly validated rulebook for next time (silently skipped when the folder is not writable)."""
-    folder = cache_dir()
-    if folder is None:
-        return
-    identity = _identity(path, file_sha256)
+def _store(folder: Path, identity: dict, rulebook: Rulebook) -> None:
     entry = {"identity": identity, "sha256": rulebook.sha256, "rulebook": rulebook.canonical_json,
              "tree": tree_of(rulebook)}
     try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
@@ -180,11 +181,15 @@ def with_changes(rulebook: Rulebook | LoadedRulebook, assignments: Sequence[str]
     things with ids, by id (`rows[kq-good]`). VALUE is read as a YAML scalar or flow value
     (`70`, `Good`, `[Inadequate]`, `{grade: uncertain, source: x}`, `null`).
     Example: `key_question_bands.rows[kq-good].min=70`. One assignment text may hold several,
-    separated by `;` (`split_assignments`).
+    separated by `;` (`split_assignments`). A variant validated before (same base content, same
+    assignments) is read back from the rulebook cache (`io.rulebook_cache`) as a record, unvalidated.
     """
     if not assignments:
         return rulebook  # no change: the very same object
     rulebook = as_rulebook(rulebook)
+    known = rulebook_cache.load_variant(rulebook.sha256, assignments)
+    if known is not None:
+        return known
     data = rulebook.model_dump(mode="json", by_alias=True, exclude_none=True)
     for assignment in [part for text in assignments for part in split_assignments(text)]:
         path, sep, value = assignment.partition("=")
@@ -192,7 +197,9 @@ def with_changes(rulebook: Rulebook | LoadedRulebook, assignments: Sequence[str]
             raise RulebookError(f"--set {assignment!r}: expected PATH=VALUE, e.g. key_question_bands.rows[kq-good].min=70")
         _assign(data, path.strip(), _parse_value(value.strip(), assignment), assignment)
     label = f"{rulebook.id} with {'; '.join(assignments)}"
-    return rulebook_from_mapping(data, f"<{label}>")
+    variant = rulebook_from_mapping(data, f"<{label}>")
+    rulebook_cache.store_variant(rulebook.sha256, assignments, variant)
+    return variant
 
 
 #: `;` followed by something that looks like `PATH=`: the separator of assignments grouped into one change.
@@ -207,7 +214,7 @@ def split_assignments(text: str) -> tuple[str, ...]:
 
 def value_at(rulebook: Rulebook | LoadedRulebook, path: str) -> Any:
     """The value at a `--set` / `--vary` PATH of a rulebook (None when the path leads nowhere)."""
-    node: Any = as_rulebook(rulebook).model_dump(mode="json", by_alias=True, exclude_none=True)
+    node: Any = json.loads(as_rulebook(rulebook).canonical_json)  # (the model's JSON dump, with no pydantic)
     for part in _parse_path(path):
         if isinstance(node, list) and isinstance(part, str):
             node = next((item for item in node if isinstance(item, dict) and item.get("id") == part), None)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 import pandas as pd
 
@@ -40,10 +40,13 @@ from ..model.errors import InputError, Location, Problem
 from ..model.evidence import TALLY_COLUMNS, BlankPolicy, Judgement, Judgements, ReadOptions
 from ..model.notices import Notice
 from ..model.results import RatingReport
-from ..model.rulebook import LoadedRulebook, Rulebook
+from ..model.views import LoadedRulebook
 from ..rating.rate import rate_tallies
 from ..rating.report import input_record, rating_warnings, stamp
 from ..rating.tally import evidence_tallies
+
+if TYPE_CHECKING:  # the pydantic model: a rulebook from the cache is a model.light record
+    from ..model.rulebook import Rulebook
 
 JUDGEMENT_SUFFIX = "-judgements"
 
@@ -197,7 +200,7 @@ def _pair_judgements(judgement_files, units_of_file: dict[Path, list[str]], unit
                 problems.append(Problem(f"standard {j.standard} of unit {unit!r} is also judged in {other.source} "
                                         f"row {other.row}", Location(file=j.source, row=j.row, column="standard")))
                 continue
-            item = dataclasses.replace(j, unit=unit)
+            item = j if j.unit == unit else dataclasses.replace(j, unit=unit)
             first[key] = item
             items.append(item)
             used += 1

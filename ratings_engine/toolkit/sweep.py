@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 import pandas as pd
@@ -25,8 +25,11 @@ from ..io.progress import Progress
 from ..io.rulebooks import load_rulebook, value_at, with_changes
 from ..model.errors import InputError, RulebookError
 from ..model.evidence import ReadOptions
-from ..model.rulebook import DEFAULT_RULEBOOK, Rulebook
+from ..model.views import DEFAULT_RULEBOOK
 from .corpus import load_corpus
+
+if TYPE_CHECKING:  # the pydantic model: a rulebook from the cache is a model.light record
+    from ..model.rulebook import Rulebook
 
 MAX_VALUES = 1000
 
