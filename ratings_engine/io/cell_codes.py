@@ -20,7 +20,7 @@ import pandas as pd
 class CellCodes:
     """`texts[codes[i, j]]` is the stripped text of cell (i, j); `blank[k]`: texts[k] is empty."""
 
-    codes: np.ndarray  # (rows, columns) of indexes into texts
+    codes: np.ndarray  # (rows, columns) of int32 indexes into texts
     texts: np.ndarray  # object array of distinct stripped texts
     blank: np.ndarray  # bool, one per text
 
@@ -33,7 +33,7 @@ class CellCodes:
         if not parts or any(p is None for p in parts):
             return None
         offsets = np.cumsum([0] + [len(p.texts) for p in parts[:-1]])
-        return CellCodes(np.concatenate([p.codes + o for p, o in zip(parts, offsets)]),
+        return CellCodes(np.concatenate([p.codes + np.int32(o) for p, o in zip(parts, offsets)]),
                          np.concatenate([p.texts for p in parts]), np.concatenate([p.blank for p in parts]))
 
 

@@ -430,9 +430,9 @@ def _factorized(grid: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """The grid as codes (rows x columns) into distinct texts; a missing cell's code is len(distinct)."""
     if grid.shape[1] > COLUMNWISE_UP_TO:
         positions, distinct = pd.factorize(grid.to_numpy(dtype=object).ravel())
-        codes = positions.reshape(grid.shape)
+        codes = positions.astype(np.int32).reshape(grid.shape)  # (a table holds at most MAX_CELLS cells)
     else:
-        codes = np.empty(grid.shape, dtype=np.intp)
+        codes = np.empty(grid.shape, dtype=np.int32)
         parts: list[np.ndarray] = []
         offset = 0
         for j in range(grid.shape[1]):
