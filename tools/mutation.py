@@ -17,8 +17,8 @@ How it works (Linux; needs the test extras and `coverage`, see README "Mutation 
 3. Each mutant runs in a child forked from a parent that has already imported the third-party
    libraries: an import hook gives the child the mutated module, then pytest runs the tests
    that cover the mutated line (for import-time code such as a constant: the tests that run the
-   module), the module's own test files (naming the module, or tests/test_<layer>_*.py) first, then
-   fastest first, up to --budget seconds of them, stopping at the first failure (-x), with
+   module, and every test of its own test files), the module's own test files (naming the
+   module, or tests/test_<layer>_*.py) first, then fastest first, up to --budget seconds of them, stopping at the first failure (-x), with
    hypothesis derandomized. A failure or a timeout kills the mutant; a mutant no test
    covers survives without a run. The budget can only make the score lower (a survivor might
    have been killed by a slower test), never higher: check each survivor by hand.
@@ -374,10 +374,6 @@ def main(argv: list[str] | None = None) -> int:
         if contexts is None:
             results[m] = "no coverage"
             continue
-        ids = [c for c in contexts if c]
-        if not ids or "" in contexts:
-            # import-time code (a constant, a class body): the tests that run the module's code
-            ids = sorted({c for (path, _), cs in lines.items() if path == m.path for c in cs if c})
         # The module's own test files first (a test file naming the module, or tests/test_<layer>_*.py:
         # hundreds of fast tests run the commonest code, and would spend the budget before the tests
         # written for it), then fastest first.
@@ -386,6 +382,13 @@ def main(argv: list[str] | None = None) -> int:
         def own(node: str) -> bool:
             name = Path(node.split("::")[0]).stem
             return stem in name.split("_") or stem in name or name.startswith(f"test_{layer}_")
+
+        ids = [c for c in contexts if c]
+        if not ids or "" in contexts:
+            # import-time code (a constant, a class body): the tests that run the module's code, and
+            # every test of its own test files (a test may read a constant without running a line)
+            ids = sorted({c for (path, _), cs in lines.items() if path == m.path for c in cs if c}
+                         | {n for n in times if own(n)})
 
         ids = sorted(ids, key=lambda n: (not own(n), times.get(n, 1.0)))
         chosen, spent = [], 0.0
