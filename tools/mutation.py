@@ -18,8 +18,8 @@ How it works (Linux; needs the test extras and `coverage`, see README "Mutation 
    libraries: an import hook gives the child the mutated module, then pytest runs the tests
    that cover the mutated line (for import-time code such as a constant: the tests that run the
    module, and every test of its own test files), the module's own test files (naming the
-   module, or tests/test_<layer>_*.py) first, then fastest first, up to --budget seconds of them, stopping at the first failure (-x), with
-   hypothesis derandomized. A failure or a timeout kills the mutant; a mutant no test
+   module, or tests/test_<layer>_*.py) first, then fastest first, up to --budget seconds of
+   them, stopping at the first failure (-x), with hypothesis derandomized. A failure or a timeout kills the mutant; a mutant no test
    covers survives without a run. The budget can only make the score lower (a survivor might
    have been killed by a slower test), never higher: check each survivor by hand.
 
