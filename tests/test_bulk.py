@@ -160,10 +160,16 @@ def test_bootstrap_counts_equal_rating_each_resample(rb, cases, seed, allow_part
 # Decisions come from the rule engine, once per distinct input
 
 
+def _forget(compiled):
+    """Clear the adapter's memo of the band table: what is asserted next does not depend on test order."""
+    rule_engine._memo[compiled.key_question_bands.ruleset].clear()
+
+
 def test_exact_percentages_are_decided_once_per_piece_of_the_band_table():
     rb = with_changes(BASE, ["key_question_bands.rows[kq-good].min=65.01",
                                "key_question_bands.rows[kq-requires-improvement].below=65.01"])
     compiled = compile_rulebook(rb)
+    _forget(compiled)
     s = np.array([[13, 13, 7, 20]] * 1000 + [[1, 2, 3, 4]] * 1000)
     a = np.array([[20, 20, 20, 20]] * 1000 + [[20, 20, 20, 20]] * 1000)
     before = rule_engine.stats()["facts_asserted"]
@@ -185,6 +191,7 @@ def test_whole_percentages_are_decided_once_per_distinct_percentage():
                                "key_question_bands.rows[kq-requires-improvement].below=66",
                                "policies.rounding.value=nearest_whole_percent"])
     compiled = compile_rulebook(rb)
+    _forget(compiled)
     s = np.array([[13, 13, 7, 20]] * 1000 + [[1, 2, 3, 4]] * 1000 + [[2, 2, 2, 2]])
     a = np.array([[20, 20, 20, 20]] * 2000 + [[40, 40, 40, 40]])
     before = rule_engine.stats()["facts_asserted"]
@@ -199,6 +206,7 @@ def test_pairs_fewer_than_their_pieces_are_decided_one_by_one():
     rb = with_changes(BASE, ["key_question_bands.rows[kq-good].min=65.02",
                                "key_question_bands.rows[kq-requires-improvement].below=65.02"])
     compiled = compile_rulebook(rb)
+    _forget(compiled)
     s, a = np.array([[1, 3]]), np.array([[2, 4]])  # 50% (a cut) and 75% (in (65.02, 80)): two pieces, two pairs
     before = rule_engine.stats()["facts_asserted"]
     codes = bulk.key_question_codes(compiled, s, a, np.ones_like(s, dtype=bool))
