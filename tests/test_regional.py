@@ -106,6 +106,10 @@ def test_each_pdu_of_the_regional_run_is_rated_as_if_rated_alone(tmp_path):
         single = api.rate(path, "probation-pdu-2023", judgements=judged[judged["unit"] == u.unit], unit=u.unit).units[0]
         assert [(s.id, s.rating) for s in single.standards] == [(s.id, s.rating) for s in u.standards]
         assert single.overall.rating == u.overall.rating
+        own = judged[judged["unit"] == u.unit].set_index("standard")["rating"].to_dict()
+        assert {s.id: s.rating for s in u.standards if s.id in own} == own  # its own judgements, not another PDU's
+    pdus = [u.unit for u in report.members.units]  # (the check means something: no two PDUs were judged alike)
+    assert len({tuple(g["rating"]) for _, g in judged[judged["unit"].isin(pdus)].groupby("unit")}) == len(pdus) == 3
 
 
 def test_the_regional_example_rates_end_to_end_through_the_cli(tmp_path):
