@@ -195,3 +195,45 @@ def test_an_unreadable_firing_is_an_engine_error_showing_its_first_300_character
     shown = '{"r":{"m":' + "x" * 290  # 10 + 290 = 300 characters
     assert re.fullmatch(r"a rule action failed \(ruleset re_\w+, rule \?, fact (.*)\): JSONDecodeError: .*", error)[1] \
         == shown
+
+
+# ---------------------------------------------------------------------------------------------
+# Conditions durable_rules would read only in part are refused
+
+
+@pytest.mark.parametrize("condition", [
+    {"a": 1, "b": 2},  # durable_rules tests `a` alone
+    {},
+    {"$gte": {"a": 1, "b": 2}},
+    {"$gte": {}},
+    {"$gte": 3},
+    {"$and": []},  # matches the session's state, not a fact
+    {"$or": {"a": 1}},
+    {"$and": [{"a": 1}, {"b": 1, "c": 2}]},  # inside a combination too
+    {"$or": [{"$lt": {"a": 1, "b": 2}}]},
+    [{"a": 1}],
+])
+def test_a_condition_read_only_in_part_is_refused(condition):
+    before = rule_engine.stats()["rulesets"]
+    with pytest.raises(ValueError, match="exactly one|non-empty list"):
+        rule_engine.register([(fresh("partial"), condition)])
+    assert rule_engine.stats()["rulesets"] == before  # nothing registered
+
+
+@pytest.mark.parametrize("condition", [
+    {"a": 1},
+    {"$gte": {"a": 2}},
+    {"$and": [{"a": 1}]},
+    {"$or": [{"a": 1}, {"$lt": {"b": 1}}]},
+    {"$gte": {"x": {"$mul": {"$l": {"$m": "d"}, "$r": 5}}}},  # an expression mapping has two keys
+])
+def test_conditions_of_one_test_per_mapping_are_accepted_and_decide(condition):
+    name = fresh("whole")
+    ruleset = rule_engine.register([(name, condition)])
+    facts = [{"a": 1, "b": 0, "x": 10, "d": 2}, {"a": 0, "b": 5, "x": 9, "d": 2}]
+    expected = {  # worked out by hand for the two facts
+        "{'a': 1}": [True, False], "{'$gte': {'a': 2}}": [False, False], "{'$and': [{'a': 1}]}": [True, False],
+        "{'$or': [{'a': 1}, {'$lt': {'b': 1}}]}": [True, False],
+        "{'$gte': {'x': {'$mul': {'$l': {'$m': 'd'}, '$r': 5}}}}": [True, False],
+    }[repr(condition)]
+    assert [name in names for names in rule_engine.match(ruleset, facts)] == expected

@@ -19,6 +19,8 @@ durable_rules 2.0.28 has traps (see DEVELOPERS.md); this module contains them al
   sentinel firing raises EngineError, so a lost or duplicated decision can never go unnoticed;
   so does a firing for a fact id that is not one of its session's.
 * Firings only record (fact id, rule name). Hit policies and aggregation happen in Python.
+* durable_rules reads one key of a condition mapping and ignores the others silently
+  (`{"a": 1, "b": 2}` tests `a` only): `register` refuses such conditions, and an empty `$and`.
 * durable_rules 2.0.28 aborts the whole process (`free(): invalid pointer`) when one fact
   matches more than 64 rules, or when more than about 65 distinct rules fire in one session.
   A ruleset therefore holds at most RULES_PER_RULESET rules besides its sentinel: a longer
@@ -101,6 +103,8 @@ def register(conditions: Sequence[tuple[str, dict | None]]) -> str:
     for rule_name, condition in conditions:
         if rule_name == SENTINEL:
             raise ValueError(f"{SENTINEL} is reserved")
+        if condition is not None:
+            _check_condition(rule_name, condition)
         fact = {"t": FACT_TYPE}
         body[rule_name] = {"all": [{"m": {"$and": [fact, condition]} if condition else fact}]}
     body[SENTINEL] = {"all": [{"m": {"t": FACT_TYPE}}]}
@@ -116,6 +120,23 @@ def register(conditions: Sequence[tuple[str, dict | None]]) -> str:
             _order[name] = {rule_name: i for i, rule_name in enumerate(body)}
             _memo[name] = {}
     return name
+
+
+def _check_condition(rule_name: str, condition: Any) -> None:
+    """Refuse a condition durable_rules would read only in part: it honours one key of a mapping
+    (`{"a": 1, "b": 2}` tests `a` alone, `{"$gte": {"a": 1, "b": 2}}` too), and an empty `$and`
+    matches the session's own state rather than a fact. Several tests are joined with `$and`."""
+    if not isinstance(condition, dict) or len(condition) != 1:
+        raise ValueError(f"rule {rule_name}: a condition is a mapping of exactly one key (join several tests "
+                         f"with $and), not {condition!r}")
+    (key, value), = condition.items()
+    if key in ("$and", "$or"):
+        if not isinstance(value, list) or not value:
+            raise ValueError(f"rule {rule_name}: {key} takes a non-empty list of conditions, not {value!r}")
+        for part in value:
+            _check_condition(rule_name, part)
+    elif key.startswith("$") and (not isinstance(value, dict) or len(value) != 1):
+        raise ValueError(f"rule {rule_name}: {key} compares exactly one field (join several with $and), not {value!r}")
 
 
 def match(ruleset: str, facts: Sequence[dict[str, int]]) -> list[tuple[str, ...]]:
