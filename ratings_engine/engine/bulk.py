@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 import pandas as pd
 
-from .changepoints import band_pieces
 from .bulk_extras import MISSING, NOT_RATED, apply_sample_rules, evidence_counts, mixed_standard_codes, sample_layout
+from .changepoints import band_pieces
 from .decide import CompiledRulebook, KeyQuestionInput, OverallInput
 from ..model.errors import InputError
 from ..model.evidence import NOT_APPLICABLE, SUFFICIENT, CaseEvidence, Judgements

@@ -15,8 +15,9 @@ directory with a typed tree of it, and rebuilt from there as pydantic-free recor
   written is simply not used;
 * a rulebook that `extends` another is not cached (its content depends on other files);
 * a what-if variant (`--set`, each value of `rate sweep`) is kept by the base rulebook's content
-  hash and the changes, in a `variants` folder that keeps the MAX_VARIANTS latest (rerunning a
-  sweep, the methodology team's loop, then validates nothing: no pydantic at all).
+  hash and the changes, in a `variants` folder (past MAX_VARIANTS entries the oldest are removed
+  down to half that); rerunning a sweep, the methodology team's loop, then validates nothing and
+  imports no pydantic.
 
 `RATINGS_ENGINE_CACHE_DIR` names the folder (tests use a temporary one; `off` disables the
 cache); otherwise `$XDG_CACHE_HOME/ratings-engine` or `~/.cache/ratings-engine`.
@@ -95,7 +96,7 @@ def load_variant(base_sha256: str, assignments: Sequence[str]) -> Any | None:
 
 
 def store_variant(base_sha256: str, assignments: Sequence[str], rulebook: Rulebook) -> None:
-    """Keep a validated variant; the variants folder keeps the MAX_VARIANTS most recently written."""
+    """Keep a validated variant; past MAX_VARIANTS entries, the oldest are removed down to half that."""
     folder = cache_dir()
     if folder is None:
         return
