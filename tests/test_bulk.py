@@ -276,8 +276,8 @@ def test_bulk_refuses_bad_arrays_and_half_standards():
         s2[0, LAYOUT.key_questions.index("2.2.1")] = bad
         with pytest.raises(InputError, match="between 0 and the applicable count"):
             bulk.evaluate(compiled, s2, a, p, judged)
-    for given in ({"2.2.1": (1, 2)}, {"2.2.1": (1, 2), "2.2.2": (1, 2)}):  # one or two of three
-        s3, a3, p3 = arrays([given])
+    for part in ({"2.2.1": (1, 2)}, {"2.2.1": (1, 2), "2.2.2": (1, 2)}):  # one or two of three
+        s3, a3, p3 = arrays([part])
         with pytest.raises(InputError, match="standard 2.2 .* some key questions but not all"):
             bulk.evaluate(compiled, s3, a3, p3, judged)
 
