@@ -7,10 +7,11 @@ from decimal import Decimal
 from fractions import Fraction
 from types import SimpleNamespace
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ratings_engine.engine.changepoints import band_change_points, overall_change_points
+from ratings_engine.engine.changepoints import band_change_points, overall_change_points, piece_index, piece_indexes
 from tests.oracles import compared_percentage
 
 ROUNDINGS = ("exact", "nearest_whole_percent", "truncate_whole_percent")
@@ -185,3 +186,14 @@ def test_the_profile_memo_holds_at_most_256_profiles():
     finally:
         changepoints._profiles.clear()
         changepoints._profiles.update(saved)
+
+
+@settings(max_examples=100, deadline=None)
+@given(bounds=st.sets(bounds, max_size=6), pairs=st.lists(st.integers(1, 5000).flatmap(
+    lambda a: st.tuples(st.integers(0, a), st.just(a))), min_size=1, max_size=40))
+def test_piece_indexes_in_arrays_equal_piece_index_of_each_exact_fraction(bounds, pairs):
+    cuts = sorted({Fraction(0), Fraction(100)} | {Fraction(b) for b in bounds})
+    s = np.array([p[0] for p in pairs], dtype=np.int64)
+    a = np.array([p[1] for p in pairs], dtype=np.int64)
+    expected = [piece_index(cuts, Fraction(100 * x, y)) for x, y in pairs]
+    assert piece_indexes(cuts, s, a).tolist() == expected

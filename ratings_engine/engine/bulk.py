@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from .bulk_extras import MISSING, NOT_RATED, apply_sample_rules, evidence_counts, mixed_standard_codes, sample_layout
-from .changepoints import band_pieces
+from .changepoints import band_pieces, piece_indexes
 from .decide import CompiledRulebook, KeyQuestionInput, OverallInput
 from ..model.errors import InputError
 from ..model.evidence import NOT_APPLICABLE, SUFFICIENT, CaseEvidence, Judgements
@@ -195,22 +195,14 @@ def _band_ranks_by_piece(compiled: CompiledRulebook, s: np.ndarray, a: np.ndarra
     Every bound of every band row is a cut of `changepoints.band_pieces`, so on each piece (a cut, or
     the open interval between two cuts) every row matches all percentages or none: the rules'
     decision for one percentage of a piece is their decision for all of it. Each pair's piece is
-    found in exact integer arithmetic (100 s / a against a cut of h hundredths: 10000 s against h a),
-    and one representative percentage per piece in use is decided through durable_rules. A sweep of
-    600 units has about 1,000 distinct pairs but about ten pieces. None (decide pair by pair) when
+    found in exact integer arithmetic (`changepoints.piece_indexes`), and one representative
+    percentage per piece in use is decided through durable_rules. A sweep of 600 units has about
+    1,000 distinct pairs but about ten pieces. None (decide pair by pair) when
     that saves nothing, or when a piece falls in a gap or an overlap: the pair-by-pair decision
     then raises the error naming the first such pair's own percentage.
     """
     pieces = band_pieces(compiled.rulebook.key_question_bands.rows, "exact")
-    cuts = [p.lo for p in pieces if p.point]  # 0 and 100 included; every cut has at most two decimals
-    value, scale = 10000 * s, a
-    below = np.zeros(len(s), dtype=np.int64)  # cuts below 100 s / a: its bisect_left position
-    at_cut = np.zeros(len(s), dtype=bool)
-    for cut in cuts:
-        threshold = int(cut * 100) * scale
-        below += threshold < value
-        at_cut |= threshold == value
-    index = np.where(at_cut, 2 * below, 2 * below - 1)  # changepoints.piece_index, in arrays
+    index = piece_indexes([p.lo for p in pieces if p.point], s, a)
     used, inverse = np.unique(index, return_inverse=True)
     if len(used) >= len(s):
         return None

@@ -31,6 +31,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Sequence
 
+import numpy as np
+
 from .decide import CompiledRulebook, percentage_fact
 
 if TYPE_CHECKING:  # the pydantic models: a rulebook from the cache is a model.light record
@@ -180,6 +182,19 @@ def piece_index(cuts: Sequence[Fraction], value: Fraction) -> int:
     last cut, 100): 2i for the point cuts[i], 2i + 1 for the open interval after it."""
     i = bisect_left(cuts, value)
     return 2 * i if cuts[i] == value else 2 * i - 1
+
+
+def piece_indexes(cuts: Sequence[Fraction], sufficient: np.ndarray, applicable: np.ndarray) -> np.ndarray:
+    """`piece_index` of each exact percentage 100 s / a, in arrays and integer arithmetic: a cut of h
+    hundredths lies below s / a when h a < 10000 s (every bound, hence every cut, has at most two decimals)."""
+    value = 10000 * sufficient
+    below = np.zeros(len(value), dtype=np.int64)  # cuts below the value: its bisect_left position
+    at_cut = np.zeros(len(value), dtype=bool)
+    for cut in cuts:
+        threshold = int(cut * 100) * applicable
+        below += threshold < value
+        at_cut |= threshold == value
+    return np.where(at_cut, 2 * below, 2 * below - 1)
 
 
 def matched_pieces(rows: Sequence[BandRow], pieces: Sequence[Piece], exact: bool) -> tuple[tuple, ...]:
