@@ -1,6 +1,6 @@
 """A table's cells as codes into its distinct texts, so column checks never compare text cell by cell.
 
-The table reader factorizes each chunk once to strip every distinct text once (`tables._cleaned`);
+The table reader factorizes each chunk to strip every distinct text once (`tables._factorized`);
 it keeps those codes. A column of 60,000 answers holds a handful of distinct spellings, so "which
 cells are blank" or "which spellings occur" is a lookup per distinct text and an array gather,
 not 60,000 string comparisons (about 25 ms per million cells saved on each such question).
